@@ -1,0 +1,181 @@
+import type { Queryable } from '../../platform/db/db.ts';
+import type { SqlParams } from '../../platform/db/sql-params.ts';
+import { LOCATION_IRI, type AttributeMap, type StoredEntity } from './model.ts';
+
+interface EntityRow {
+  id: string;
+  types: string[];
+  scopes: string[];
+  doc: AttributeMap;
+  created_at: Date | string;
+  modified_at: Date | string;
+}
+
+const COLUMNS = 'id, types, scopes, doc, created_at, modified_at';
+const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
+
+function toEntity(r: EntityRow): StoredEntity {
+  return { id: r.id, types: r.types, scopes: r.scopes, attrs: r.doc, createdAt: iso(r.created_at), modifiedAt: iso(r.modified_at) };
+}
+
+function locationGeoJson(attrs: AttributeMap): string | null {
+  const list = attrs[LOCATION_IRI];
+  const inst = list?.find((i) => !i.datasetId) ?? list?.[0];
+  return inst ? JSON.stringify(inst.value) : null;
+}
+
+/** A filter assembled by the query layer: a boolean SQL fragment over hub_entities and its params. */
+export interface EntityFilter {
+  where: string[];
+  params: SqlParams;
+}
+
+/** The only SQL of the hub's entities. */
+export class EntityStore {
+  private readonly knownTenants = new Set<string>();
+
+  async tenantExists(db: Queryable, tenant: string): Promise<boolean> {
+    if (tenant === '' || this.knownTenants.has(tenant)) return true;
+    const r = await db.query('SELECT 1 FROM hub_tenants WHERE name = $1', [tenant]);
+    if (r.rows.length) this.knownTenants.add(tenant);
+    return r.rows.length > 0;
+  }
+
+  /** Tenants are created on first write (§4.14). */
+  async ensureTenant(db: Queryable, tenant: string): Promise<void> {
+    if (tenant === '' || this.knownTenants.has(tenant)) return;
+    await db.query('INSERT INTO hub_tenants (name) VALUES ($1) ON CONFLICT DO NOTHING', [tenant]);
+    this.knownTenants.add(tenant);
+  }
+
+  async listTenants(db: Queryable): Promise<string[]> {
+    const r = await db.query<{ name: string }>('SELECT name FROM hub_tenants ORDER BY name');
+    return r.rows.map((x) => x.name);
+  }
+
+  async get(db: Queryable, tenant: string, id: string, forUpdate = false): Promise<StoredEntity | undefined> {
+    const r = await db.query<EntityRow>(
+      `SELECT ${COLUMNS} FROM hub_entities WHERE tenant = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
+      [tenant, id],
+    );
+    return r.rows[0] && toEntity(r.rows[0]);
+  }
+
+  async getMany(db: Queryable, tenant: string, ids: string[], forUpdate = false): Promise<Map<string, StoredEntity>> {
+    const r = await db.query<EntityRow>(
+      `SELECT ${COLUMNS} FROM hub_entities WHERE tenant = $1 AND id = ANY($2::text[]) ORDER BY id${forUpdate ? ' FOR UPDATE' : ''}`,
+      [tenant, ids],
+    );
+    return new Map(r.rows.map((row) => [row.id, toEntity(row)]));
+  }
+
+  /** Inserts the entities that do not exist yet; returns the ids inserted. */
+  async insertMany(db: Queryable, tenant: string, entities: StoredEntity[]): Promise<Set<string>> {
+    if (!entities.length) return new Set();
+    const r = await db.query<{ id: string }>(
+      `INSERT INTO hub_entities (tenant, id, types, scopes, location, doc, created_at, modified_at)
+       SELECT $1, e.id, e.types, e.scopes,
+              CASE WHEN e.loc IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(e.loc), 4326) END,
+              e.doc, e.created_at, e.modified_at
+       FROM jsonb_to_recordset($2::jsonb) AS e(id text, types text[], scopes text[], loc text, doc jsonb,
+                                              created_at timestamptz, modified_at timestamptz)
+       ON CONFLICT (tenant, id) DO NOTHING
+       RETURNING id`,
+      [tenant, JSON.stringify(entities.map(toRecord))],
+    );
+    return new Set(r.rows.map((x) => x.id));
+  }
+
+  /** Writes the full state of existing entities. */
+  async updateMany(db: Queryable, tenant: string, entities: StoredEntity[]): Promise<void> {
+    if (!entities.length) return;
+    await db.query(
+      `UPDATE hub_entities h SET types = e.types, scopes = e.scopes,
+              location = CASE WHEN e.loc IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(e.loc), 4326) END,
+              doc = e.doc, modified_at = e.modified_at
+       FROM jsonb_to_recordset($2::jsonb) AS e(id text, types text[], scopes text[], loc text, doc jsonb,
+                                              modified_at timestamptz)
+       WHERE h.tenant = $1 AND h.id = e.id`,
+      [tenant, JSON.stringify(entities.map(toRecord))],
+    );
+  }
+
+  /** Deletes entities; returns the ids that existed. */
+  async deleteMany(db: Queryable, tenant: string, ids: string[]): Promise<Set<string>> {
+    const r = await db.query<{ id: string }>(
+      'DELETE FROM hub_entities WHERE tenant = $1 AND id = ANY($2::text[]) RETURNING id',
+      [tenant, ids],
+    );
+    return new Set(r.rows.map((x) => x.id));
+  }
+
+  /** Query Entities: filter fragments built by query/*, ordered by id for stable paging. */
+  async query(
+    db: Queryable,
+    filter: EntityFilter,
+    page: { limit: number; offset: number; count: boolean },
+  ): Promise<{ entities: StoredEntity[]; total?: number }> {
+    const where = filter.where.length ? filter.where.join(' AND ') : 'true';
+    const p = filter.params;
+    let total: number | undefined;
+    if (page.count) {
+      const c = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM hub_entities WHERE ${where}`, p.values);
+      total = c.rows[0].n;
+    }
+    if (page.limit === 0) return { entities: [], total };
+    const limit = p.add(page.limit);
+    const offset = p.add(page.offset);
+    const r = await db.query<EntityRow>(
+      `SELECT ${COLUMNS} FROM hub_entities WHERE ${where} ORDER BY id LIMIT ${limit} OFFSET ${offset}`,
+      p.values,
+    );
+    return { entities: r.rows.map(toEntity), total };
+  }
+
+  /** Distinct types with, per type, the attributes its entities carry and their kinds (§5.7.5-8). */
+  async typeDetails(db: Queryable, tenant: string): Promise<{ type: string; count: number; attrs: string[] }[]> {
+    const r = await db.query<{ type: string; count: number; attrs: string[] | null }>(
+      `SELECT t.type, count(DISTINCT h.id)::int AS count,
+              array_remove(array_agg(DISTINCT k.key), NULL) AS attrs
+       FROM hub_entities h
+       CROSS JOIN LATERAL unnest(h.types) AS t(type)
+       LEFT JOIN LATERAL jsonb_object_keys(h.doc) AS k(key) ON true
+       WHERE h.tenant = $1
+       GROUP BY t.type ORDER BY t.type`,
+      [tenant],
+    );
+    return r.rows.map((x) => ({ type: x.type, count: x.count, attrs: x.attrs ?? [] }));
+  }
+
+  /** Distinct attributes with the types that carry them and their attribute kinds. */
+  async attributeDetails(
+    db: Queryable,
+    tenant: string,
+  ): Promise<{ attr: string; count: number; types: string[]; kinds: string[] }[]> {
+    const r = await db.query<{ attr: string; count: number; types: string[]; kinds: string[] }>(
+      `SELECT k.key AS attr, count(DISTINCT h.id)::int AS count,
+              array_agg(DISTINCT t.type) AS types,
+              array_agg(DISTINCT i.inst->>'type') AS kinds
+       FROM hub_entities h
+       CROSS JOIN LATERAL jsonb_each(h.doc) AS k(key, instances)
+       CROSS JOIN LATERAL jsonb_array_elements(k.instances) AS i(inst)
+       CROSS JOIN LATERAL unnest(h.types) AS t(type)
+       WHERE h.tenant = $1
+       GROUP BY k.key ORDER BY k.key`,
+      [tenant],
+    );
+    return r.rows;
+  }
+}
+
+function toRecord(e: StoredEntity) {
+  return {
+    id: e.id,
+    types: e.types,
+    scopes: e.scopes,
+    loc: locationGeoJson(e.attrs),
+    doc: e.attrs,
+    created_at: e.createdAt,
+    modified_at: e.modifiedAt,
+  };
+}

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { migrate } from './migrator.ts';
+
+// One suite for the Db interface, run per driver: `npm test` (PGlite) and `npm run test:pg` (PostgreSQL).
+describe(`Db driver (${process.env.MADINA_TEST_DB ?? 'pglite'})`, () => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb();
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('binds parameters and returns typed rows', async () => {
+    const r = await t.db.query<{ n: number; s: string; j: unknown }>(
+      'SELECT $1::int + 1 AS n, $2::text AS s, $3::jsonb AS j',
+      [41, "it's", JSON.stringify({ a: [1, 'x'] })],
+    );
+    expect(r.rows).toEqual([{ n: 42, s: "it's", j: { a: [1, 'x'] } }]);
+  });
+
+  it('has PostGIS and computes geodesic distances', async () => {
+    // Casablanca tram: two points ~1 km apart along a meridian (1/60 degree of latitude ≈ 1853 m).
+    const r = await t.db.query<{ d: number }>(
+      `SELECT ST_Distance(ST_SetSRID(ST_MakePoint(-7.6, 33.5),4326)::geography,
+                          ST_SetSRID(ST_MakePoint(-7.6, 33.5 + 1.0/60),4326)::geography) AS d`,
+    );
+    expect(r.rows[0].d).toBeGreaterThan(1845);
+    expect(r.rows[0].d).toBeLessThan(1860);
+  });
+
+  it('commits a transaction that resolves and rolls back one that throws', async () => {
+    await t.db.exec('CREATE TABLE tx_probe (k text PRIMARY KEY)');
+    await t.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO tx_probe VALUES ($1)', ['kept']);
+    });
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_probe VALUES ($1)', ['lost']);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const rows = await t.db.query<{ k: string }>('SELECT k FROM tx_probe ORDER BY k');
+    expect(rows.rows.map((r) => r.k)).toEqual(['kept']);
+  });
+
+  it('rolls back a transaction whose SQL fails, leaving nothing half written', async () => {
+    await t.db.exec('CREATE TABLE tx_probe2 (k int PRIMARY KEY)');
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.query('INSERT INTO tx_probe2 VALUES (1)');
+        await tx.query('INSERT INTO tx_probe2 VALUES (1)');
+      }),
+    ).rejects.toThrow();
+    const rows = await t.db.query('SELECT * FROM tx_probe2');
+    expect(rows.rows).toHaveLength(0);
+  });
+
+  it('reports affected row counts', async () => {
+    await t.db.exec('CREATE TABLE rc_probe (k int); INSERT INTO rc_probe VALUES (1),(2),(3)');
+    const r = await t.db.query('UPDATE rc_probe SET k = k + 10 WHERE k >= $1', [2]);
+    expect(r.rowCount).toBe(2);
+  });
+
+  it('applies migrations once, in order', async () => {
+    const migrations = [
+      { id: 'probe/001_a.sql', sql: 'CREATE TABLE mig_probe (v int); INSERT INTO mig_probe VALUES (1);' },
+      { id: 'probe/002_b.sql', sql: 'INSERT INTO mig_probe VALUES (2);' },
+    ];
+    expect(await migrate(t.db, migrations)).toEqual(['probe/001_a.sql', 'probe/002_b.sql']);
+    expect(await migrate(t.db, migrations)).toEqual([]);
+    const rows = await t.db.query<{ v: number }>('SELECT v FROM mig_probe ORDER BY v');
+    expect(rows.rows.map((r) => r.v)).toEqual([1, 2]);
+  });
+
+  it('does not record a migration that fails', async () => {
+    const bad = [{ id: 'probe/003_bad.sql', sql: 'CREATE TABLE half (v int); SELECT no_such_function();' }];
+    await expect(migrate(t.db, bad)).rejects.toThrow();
+    const rec = await t.db.query('SELECT 1 FROM madina_migrations WHERE id = $1', ['probe/003_bad.sql']);
+    expect(rec.rows).toHaveLength(0);
+    const half = await t.db.query("SELECT 1 FROM pg_tables WHERE tablename = 'half'");
+    expect(half.rows).toHaveLength(0);
+  });
+});

@@ -1,0 +1,64 @@
+import pg from 'pg';
+import type { Db, Queryable, QueryResult } from './db.ts';
+
+// Timestamps and numerics as JS values the same way PGlite returns them.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+/** PostgreSQL 15 + PostGIS 3.3 over a connection pool; creates the extension itself. */
+export async function openPostgres(url: string, poolSize = 20): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on('error', () => {
+    /* idle client errors surface on the next query */
+  });
+  await pool.query('CREATE EXTENSION IF NOT EXISTS postgis');
+  return new PostgresDb(pool);
+}
+
+function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      const r = await client.query(sql, params as unknown[] | undefined);
+      return { rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
+
+class PostgresDb implements Db {
+  readonly driver = 'postgres' as const;
+  private readonly direct: Queryable;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.direct = wrap(pool);
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]) {
+    return this.direct.query<Row>(sql, params);
+  }
+
+  exec(sql: string) {
+    return this.direct.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(wrap(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close() {
+    await this.pool.end();
+  }
+}
