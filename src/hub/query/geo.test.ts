@@ -253,7 +253,9 @@ describe('geoQuerySql (text)', () => {
   it('geoPropertySql puts the IRI in a param', () => {
     const p = new SqlParams(['x']);
     const iri = "https://example.org/a'); DROP TABLE hub_entities;--";
-    expect(geoPropertySql(iri, p)).toBe("ST_SetSRID(ST_GeomFromGeoJSON(doc->$2::text->0->'value'),4326)");
+    expect(geoPropertySql(iri, p)).toBe(
+      "(CASE WHEN doc->$2::text->0->>'type' = 'GeoProperty' THEN ST_SetSRID(ST_GeomFromGeoJSON(doc->$2::text->0->'value'),4326) END)",
+    );
     expect(p.values).toEqual(['x', iri]);
   });
 });
