@@ -9,7 +9,6 @@ import {
   VALUE_MEMBER,
   type AttributeInstance,
   type AttributeKind,
-  type AttributeMap,
 } from './model.ts';
 import { isPlainObject, isUri, isValidName, normaliseDateTime } from './validate.ts';
 

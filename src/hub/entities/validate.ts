@@ -1,4 +1,5 @@
 /** Small syntactic checks NGSI-LD asks of ids, names and timestamps. */
+/* eslint-disable no-control-regex -- these patterns exist to reject control characters */
 
 // RFC 3986 scheme, then no whitespace, quotes, angle brackets or other characters a URI cannot hold.
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]*$/;
