@@ -127,7 +127,7 @@ function isInstanceArray(raw: unknown): boolean {
 }
 
 function inferKind(raw: Record<string, unknown>): AttributeKind | undefined {
-  if (typeof raw.type === 'string' && ATTRIBUTE_KINDS.includes(raw.type as AttributeKind)) return raw.type as AttributeKind;
+  if (typeof raw.type === 'string') return ATTRIBUTE_KINDS.includes(raw.type as AttributeKind) ? (raw.type as AttributeKind) : undefined;
   if ('value' in raw) return 'Property';
   if ('object' in raw) return 'Relationship';
   if ('languageMap' in raw) return 'LanguageProperty';

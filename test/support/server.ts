@@ -1,0 +1,133 @@
+/**
+ * Starts the real Madina server as a user does (`node bin/madina.js start`) on a free port and a fresh store,
+ * for black-box tests that speak only HTTP to it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createTestStore } from './test-db.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const START_TIMEOUT_MS = 60_000;
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  url: string;
+  pid: number;
+  /** Sends `signal` (default SIGTERM) and resolves with the exit code (null if killed by a signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** SIGKILL, no chance to clean up. */
+  kill9(): Promise<void>;
+  /** Everything the process wrote to stdout and stderr so far. */
+  logs(): string;
+}
+
+export interface TestServer extends RunningServer {
+  /** Starts a new process on the same store (same env, new port); the previous one must be stopped first. */
+  restart(): Promise<RunningServer>;
+  /** Stops the current process if it still runs and drops the store. */
+  cleanup(): Promise<void>;
+}
+
+/** A port nobody listens on right now (listen on 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+async function spawnServer(storeEnv: Record<string, string>, extraEnv: Record<string, string>): Promise<RunningServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['bin/madina.js', 'start'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, ...storeEnv, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = exitOf(child);
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let gone: number | null | undefined;
+  void exited.then((code) => (gone = code));
+  for (;;) {
+    if (gone !== undefined || child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`madina exited (code ${child.exitCode}, signal ${child.signalCode}) before answering /health:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`madina did not answer /health within ${START_TIMEOUT_MS} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url,
+    pid: child.pid!,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    logs: () => output,
+  };
+}
+
+/** A server on a fresh store from createTestStore() (PGlite copy or new PostgreSQL database per MADINA_TEST_DB). */
+export async function startServer(opts: { env?: Record<string, string> } = {}): Promise<TestServer> {
+  const store = await createTestStore();
+  const extra = opts.env ?? {};
+  let current: RunningServer;
+  try {
+    current = await spawnServer(store.env, extra);
+  } catch (err) {
+    await store.drop();
+    throw err;
+  }
+  const server: TestServer = {
+    get url() {
+      return current.url;
+    },
+    get pid() {
+      return current.pid;
+    },
+    stop: (signal) => current.stop(signal),
+    kill9: () => current.kill9(),
+    logs: () => current.logs(),
+    async restart() {
+      await current.stop();
+      current = await spawnServer(store.env, extra);
+      return current;
+    },
+    async cleanup() {
+      await current.stop();
+      await store.drop();
+    },
+  };
+  return server;
+}
