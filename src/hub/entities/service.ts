@@ -4,6 +4,7 @@ import { deleteAttribute, applyAttributes, mergeAttributes, mergeInstance, stamp
 import type { AttributeInstance, StoredEntity } from './model.ts';
 import type { EntityInput } from './parse.ts';
 import type { EntityFilter, EntityStore } from './store.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import type { Problem } from '../../platform/http/problem.ts';
 
 /** What changed in one entity, given to change listeners inside the writing transaction. */
@@ -34,12 +35,15 @@ const notFound = (id: string) => HubErrors.resourceNotFound.with(`Entity ${id} n
 /** The hub's entity use cases over expanded inputs (NGSI-LD 1.8 §5.6, §5.9). */
 export class EntityService {
   private readonly listeners: ChangeListener[] = [];
+  private readonly writes: WriteBatcher;
 
   constructor(
     private readonly db: Db,
     private readonly store: EntityStore,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.writes = new WriteBatcher(db, store, { clock, notify: (tx, tenant, changes) => this.notify(tx, tenant, changes) });
+  }
 
   onChange(listener: ChangeListener): void {
     this.listeners.push(listener);
@@ -68,13 +72,7 @@ export class EntityService {
 
   async create(tenant: string, input: EntityInput): Promise<StoredEntity> {
     const entity = this.newEntity(input, this.now());
-    return this.db.transaction(async (tx) => {
-      await this.store.ensureTenant(tx, tenant);
-      const inserted = await this.store.insertMany(tx, tenant, [entity]);
-      if (!inserted.size) throw HubErrors.alreadyExists.with(`Entity ${entity.id} already exists`);
-      await this.notify(tx, tenant, [{ kind: 'created', after: entity }]);
-      return entity;
-    });
+    return this.writes.submit<StoredEntity>(tenant, entity.id, { kind: 'create', entity });
   }
 
   async retrieve(tenant: string, id: string): Promise<StoredEntity> {
@@ -86,32 +84,18 @@ export class EntityService {
 
   async delete(tenant: string, id: string): Promise<void> {
     await this.assertTenant(tenant);
-    await this.db.transaction(async (tx) => {
-      const before = await this.store.get(tx, tenant, id, true);
-      if (!before) throw notFound(id);
-      await this.store.deleteMany(tx, tenant, [id]);
-      await this.notify(tx, tenant, [{ kind: 'deleted', before }]);
-    });
+    await this.writes.submit(tenant, id, { kind: 'delete' });
   }
 
   /** Read-modify-write of one entity under a row lock; `change` returns the new state. */
+  /** Read-modify-write of one entity, group-committed with concurrent writes; `change` returns the new state. */
   private async modify<T>(
     tenant: string,
     id: string,
     change: (current: StoredEntity, now: string) => { next?: StoredEntity; result: T },
   ): Promise<T> {
     await this.assertTenant(tenant);
-    return this.db.transaction(async (tx) => {
-      const current = await this.store.get(tx, tenant, id, true);
-      if (!current) throw notFound(id);
-      const now = this.now();
-      const { next, result } = change(current, now);
-      if (next) {
-        await this.store.updateMany(tx, tenant, [next]);
-        await this.notify(tx, tenant, [{ kind: 'updated', before: current, after: next }]);
-      }
-      return result;
-    });
+    return this.writes.submit<T>(tenant, id, { kind: 'modify', change });
   }
 
   /** Replace Entity (§5.6.18): all attributes replaced; types replaced when given. */

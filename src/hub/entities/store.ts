@@ -102,6 +102,7 @@ export class EntityStore {
 
   /** Deletes entities; returns the ids that existed. */
   async deleteMany(db: Queryable, tenant: string, ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
     const r = await db.query<{ id: string }>(
       'DELETE FROM hub_entities WHERE tenant = $1 AND id = ANY($2::text[]) RETURNING id',
       [tenant, ids],

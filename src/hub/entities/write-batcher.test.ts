@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { migrate } from '../../platform/db/migrator.ts';
+import { Problem } from '../../platform/http/problem.ts';
+import { hubMigrations } from '../index.ts';
+import type { StoredEntity } from './model.ts';
+import type { EntityChange } from './service.ts';
+import { EntityStore } from './store.ts';
+import { WriteBatcher } from './write-batcher.ts';
+
+const T = '2026-01-01T00:00:00.000Z';
+const entity = (id: string, value: number): StoredEntity => ({
+  id,
+  types: ['urn:t:Counter'],
+  scopes: [],
+  attrs: { 'urn:a:count': [{ type: 'Property', value }] },
+  createdAt: T,
+  modifiedAt: T,
+});
+const increment = (by: number) => ({
+  kind: 'modify' as const,
+  change: (cur: StoredEntity, now: string) => {
+    const value = (cur.attrs['urn:a:count'][0].value as number) + by;
+    return { next: { ...cur, attrs: { 'urn:a:count': [{ type: 'Property' as const, value }] }, modifiedAt: now }, result: value };
+  },
+});
+
+describe('WriteBatcher', () => {
+  let t: TestDb;
+  const store = new EntityStore();
+  const seen: { tenant: string; changes: EntityChange[] }[] = [];
+  let batcher: WriteBatcher;
+
+  beforeAll(async () => {
+    t = await openTestDb();
+    await migrate(t.db, hubMigrations());
+    batcher = new WriteBatcher(t.db, store, {
+      maxBatch: 50,
+      notify: async (_tx, tenant, changes) => {
+        seen.push({ tenant, changes });
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('applies concurrent changes to one entity in arrival order without losing any', async () => {
+    await batcher.submit('', 'urn:c:1', { kind: 'create', entity: entity('urn:c:1', 0) });
+    const results = await Promise.all(Array.from({ length: 200 }, () => batcher.submit<number>('', 'urn:c:1', increment(1))));
+    // Each increment saw the previous one's result: 1, 2, ..., 200 in submission order.
+    expect(results).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const stored = await store.get(t.db, '', 'urn:c:1');
+    expect(stored?.attrs['urn:a:count'][0].value).toBe(200);
+  });
+
+  it('fails only the operation that is wrong, and commits its neighbours', async () => {
+    const ops = [
+      batcher.submit('', 'urn:c:2', { kind: 'create', entity: entity('urn:c:2', 5) }),
+      batcher.submit('', 'urn:c:2', { kind: 'create', entity: entity('urn:c:2', 9) }),
+      batcher.submit('', 'urn:c:missing', increment(1)),
+      batcher.submit('', 'urn:c:2', increment(10)),
+    ];
+    const settled = await Promise.allSettled(ops);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(((settled[1] as PromiseRejectedResult).reason as Problem).status).toBe(409);
+    expect(((settled[2] as PromiseRejectedResult).reason as Problem).status).toBe(404);
+    expect((await store.get(t.db, '', 'urn:c:2'))?.attrs['urn:a:count'][0].value).toBe(15);
+  });
+
+  it('handles delete then re-create of the same id inside one batch', async () => {
+    await batcher.submit('', 'urn:c:3', { kind: 'create', entity: entity('urn:c:3', 1) });
+    await Promise.all([
+      batcher.submit('', 'urn:c:3', { kind: 'delete' }),
+      batcher.submit('', 'urn:c:3', { kind: 'create', entity: entity('urn:c:3', 42) }),
+    ]);
+    expect((await store.get(t.db, '', 'urn:c:3'))?.attrs['urn:a:count'][0].value).toBe(42);
+  });
+
+  it('keeps tenants apart within one batch', async () => {
+    await Promise.all([
+      batcher.submit('a', 'urn:c:4', { kind: 'create', entity: entity('urn:c:4', 1) }),
+      batcher.submit('b', 'urn:c:4', { kind: 'create', entity: entity('urn:c:4', 2) }),
+    ]);
+    expect((await store.get(t.db, 'a', 'urn:c:4'))?.attrs['urn:a:count'][0].value).toBe(1);
+    expect((await store.get(t.db, 'b', 'urn:c:4'))?.attrs['urn:a:count'][0].value).toBe(2);
+    expect(await store.tenantExists(t.db, 'b')).toBe(true);
+  });
+
+  it('reports each committed change to the listener with before and after', async () => {
+    seen.length = 0;
+    await batcher.submit('', 'urn:c:1', increment(1));
+    const change = seen.flatMap((s) => s.changes).find((c) => c.after?.id === 'urn:c:1');
+    expect(change?.kind).toBe('updated');
+    expect(change?.before?.attrs['urn:a:count'][0].value).toBe(200);
+    expect(change?.after?.attrs['urn:a:count'][0].value).toBe(201);
+  });
+});
