@@ -195,7 +195,7 @@ export function hubSection(results: HubBenchResult[]): string {
   L.push(
     'Streetlight entities in the Smart Data Models shape (normalized, ~15 attributes: location Point in Casablanca, ' +
       'powerState, illuminanceLevel, status, refStreetlightModel …) are loaded over 4 tenants with ' +
-      '`POST /entityOperations/create` (batches of 1,000); then each scenario runs autocannon against tenant 1 on ' +
+      '`POST /entityOperations/create` (batches of 500); then each scenario runs autocannon against tenant 1 on ' +
       'loopback, every request aimed at a different entity or point. Madina runs as its own process (`node bin/madina.js start`), ' +
       'exactly as a user starts it. Scenarios: **create** `POST /entities` (new ids); **update** ' +
       '`PATCH /entities/{id}/attrs` (new illuminanceLevel + observedAt); **get** `GET /entities/{id}`; ' +
