@@ -17,6 +17,9 @@ export interface EntityChange {
 /** Called inside the writing transaction, so an outbox row commits or rolls back with the change. */
 export type ChangeListener = (tx: Queryable, tenant: string, changes: EntityChange[]) => Promise<void>;
 
+/** Called after the transaction committed (live feeds, in-process reactions); must not throw. */
+export type CommittedListener = (tenant: string, changes: EntityChange[]) => void;
+
 export interface BatchResult {
   success: string[];
   errors: { entityId: string; error: Problem }[];
@@ -35,6 +38,7 @@ const notFound = (id: string) => HubErrors.resourceNotFound.with(`Entity ${id} n
 /** The hub's entity use cases over expanded inputs (NGSI-LD 1.8 §5.6, §5.9). */
 export class EntityService {
   private readonly listeners: ChangeListener[] = [];
+  private readonly committedListeners: CommittedListener[] = [];
   private readonly writes: WriteBatcher;
 
   constructor(
@@ -42,11 +46,32 @@ export class EntityService {
     private readonly store: EntityStore,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.writes = new WriteBatcher(db, store, { clock, notify: (tx, tenant, changes) => this.notify(tx, tenant, changes) });
+    this.writes = new WriteBatcher(db, store, {
+      clock,
+      notify: (tx, tenant, changes) => this.notify(tx, tenant, changes),
+      afterCommit: (tenant, changes) => this.emitCommitted(tenant, changes),
+    });
   }
 
+  /** Listeners run inside each writing transaction (durable outboxes, history rows). */
   onChange(listener: ChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Listeners run after each commit. */
+  onCommitted(listener: CommittedListener): void {
+    this.committedListeners.push(listener);
+  }
+
+  private emitCommitted(tenant: string, changes: EntityChange[]) {
+    if (!changes.length) return;
+    for (const l of this.committedListeners) {
+      try {
+        l(tenant, changes);
+      } catch {
+        // A reader's failure must never undo or fail a committed write.
+      }
+    }
   }
 
   private now(): string {
@@ -174,6 +199,7 @@ export class EntityService {
     const result: BatchResult = { success: [], errors: [], created: [] };
     const fresh: StoredEntity[] = [];
     const seen = new Set<string>();
+    let committed: EntityChange[] = [];
     for (const input of inputs) {
       const e = this.tryEntity(input, now, result);
       if (!e) continue;
@@ -192,8 +218,10 @@ export class EntityService {
         else result.errors.push({ entityId: e.id, error: HubErrors.alreadyExists.with(`Entity ${e.id} already exists`) });
       }
       result.created = [...result.success];
-      await this.notify(tx, tenant, fresh.filter((e) => inserted.has(e.id)).map((after) => ({ kind: 'created' as const, after })));
+      committed = fresh.filter((e) => inserted.has(e.id)).map((after) => ({ kind: 'created' as const, after }));
+      await this.notify(tx, tenant, committed);
     });
+    this.emitCommitted(tenant, committed);
     return result;
   }
 
@@ -234,6 +262,7 @@ export class EntityService {
   ): Promise<BatchResult> {
     const result: BatchResult = { success: [], errors: [], created: [] };
     const valid: EntityInput[] = [];
+    const changes: EntityChange[] = [];
     for (const input of inputs) {
       if (input instanceof Error) {
         result.errors.push({ entityId: (input.extensions.entityId as string) ?? '', error: input });
@@ -247,7 +276,6 @@ export class EntityService {
       const current = await this.store.getMany(tx, tenant, [...new Set(valid.map((v) => v.id!))], true);
       const toInsert: StoredEntity[] = [];
       const toUpdate = new Map<string, StoredEntity>();
-      const changes: EntityChange[] = [];
       for (const input of valid) {
         const id = input.id!;
         const before = toUpdate.get(id) ?? current.get(id) ?? toInsert.find((e) => e.id === id);
@@ -293,6 +321,7 @@ export class EntityService {
       for (const e of toUpdate.values()) changes.push({ kind: 'updated', before: current.get(e.id), after: e });
       await this.notify(tx, tenant, changes);
     });
+    this.emitCommitted(tenant, changes);
     result.success = [...new Set(result.success)];
     return result;
   }
@@ -301,6 +330,7 @@ export class EntityService {
   async batchDelete(tenant: string, ids: string[]): Promise<BatchResult> {
     await this.assertTenant(tenant);
     const result: BatchResult = { success: [], errors: [], created: [] };
+    let committed: EntityChange[] = [];
     await this.db.transaction(async (tx) => {
       const before = await this.store.getMany(tx, tenant, ids, true);
       const deleted = await this.store.deleteMany(tx, tenant, ids);
@@ -308,8 +338,10 @@ export class EntityService {
         if (deleted.has(id)) result.success.push(id);
         else if (!result.success.includes(id)) result.errors.push({ entityId: id, error: notFound(id) });
       }
-      await this.notify(tx, tenant, [...deleted].map((id) => ({ kind: 'deleted' as const, before: before.get(id) })));
+      committed = [...deleted].map((id) => ({ kind: 'deleted' as const, before: before.get(id) }));
+      await this.notify(tx, tenant, committed);
     });
+    this.emitCommitted(tenant, committed);
     return result;
   }
 

@@ -32,6 +32,8 @@ export interface WriteBatcherOptions {
   maxInFlight?: number;
   clock?: () => Date;
   notify: (tx: Parameters<Parameters<Db['transaction']>[0]>[0], tenant: string, changes: EntityChange[]) => Promise<void>;
+  /** Called once the transaction holding these changes has committed. */
+  afterCommit?: (tenant: string, changes: EntityChange[]) => void;
 }
 
 /**
@@ -93,7 +95,8 @@ export class WriteBatcher {
 
   private async flush(batch: Pending[]) {
     try {
-      const outcomes = await this.run(batch);
+      const { outcomes, committed } = await this.run(batch);
+      for (const [tenant, changes] of committed) this.opts.afterCommit?.(tenant, changes);
       batch.forEach((p, i) => (outcomes[i].ok ? p.resolve(outcomes[i].value) : p.reject(outcomes[i].value)));
     } catch (err) {
       if (batch.length === 1) {
@@ -105,7 +108,7 @@ export class WriteBatcher {
   }
 
   /** Applies the batch in one transaction; returns each operation's outcome (committed ones only). */
-  private run(batch: Pending[]): Promise<Outcome[]> {
+  private run(batch: Pending[]): Promise<{ outcomes: Outcome[]; committed: Map<string, EntityChange[]> }> {
     return this.db.transaction(async (tx) => {
       const now = this.clock().toISOString();
       const byTenant = new Map<string, Set<string>>();
@@ -179,7 +182,7 @@ export class WriteBatcher {
         const list = changes.get(tenant);
         if (list?.length) await this.opts.notify(tx, tenant, list);
       }
-      return outcomes;
+      return { outcomes, committed: changes };
     });
   }
 }
