@@ -6,12 +6,14 @@ import { createMadina } from './server.ts';
 import { openDb } from './platform/db/open-db.ts';
 import { migrate } from './platform/db/migrator.ts';
 import { hubMigrations } from './hub/index.ts';
+import { DemoCredentialsError, authMigrations } from './platform/auth/index.ts';
 
 const USAGE = `Usage: madina <command>
 
 Commands:
   start     Serve Madina (HTTP on PORT, default 8080)
   migrate   Apply database migrations and exit
+  vrp       Solve a vehicle-routing instance: madina vrp solve FILE.vrp [--time S] [--seed N] [--out FILE.sol]
 `;
 
 async function start() {
@@ -48,7 +50,7 @@ async function migrateOnly() {
   const config = loadConfig();
   const db = await openDb(config);
   try {
-    const applied = await migrate(db, [...hubMigrations()]);
+    const applied = await migrate(db, [...authMigrations(), ...hubMigrations()]);
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'up to date');
   } finally {
     await db.close();
@@ -62,6 +64,15 @@ async function main(argv: string[]) {
       return start();
     case 'migrate':
       return migrateOnly();
+    case 'vrp': {
+      const { runVrpCli } = await import('./optimize/vrp/cli.ts');
+      const fs = await import('node:fs/promises');
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t), signal: abort.signal };
+      process.exit(await runVrpCli(argv.slice(1), { ...io, readFile: (f) => fs.readFile(f, 'utf8'), writeFile: (f, t) => fs.writeFile(f, t) }));
+      return;
+    }
     case 'help':
     case '--help':
     case '-h':
@@ -74,7 +85,7 @@ async function main(argv: string[]) {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DemoCredentialsError) {
     process.stderr.write(`Configuration error: ${err.message}\n`);
     process.exit(2);
   }

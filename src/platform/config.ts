@@ -11,6 +11,8 @@ export interface Config {
   logLevel: string;
   /** Largest accepted request body, bytes. */
   bodyLimitBytes: number;
+  /** demo: demo administrator and demo data; production: refuses demo credentials, secure cookies. */
+  mode: 'demo' | 'production';
 }
 
 export class ConfigError extends Error {}
@@ -36,7 +38,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
+  const mode = env.MADINA_MODE || 'demo';
+  if (mode !== 'demo' && mode !== 'production') throw new ConfigError(`MADINA_MODE must be demo or production, got "${mode}"`);
   return {
+    mode,
     port: intVar(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,
