@@ -47,10 +47,22 @@ export async function buildServer(config: Config, db: Db, logger: Logger): Promi
 
   const hub = createHub(db, { baseUrl: () => `http://localhost:${config.port}` });
   await registerHub(app, hub);
+  // Temporal history upkeep: partitions ahead of the writers, retention (MADINA_TEMPORAL_RETENTION_DAYS).
+  const retention = hub.temporal.retention({
+    days: config.temporalRetentionDays,
+    onError: (err) => logger.error({ err }, 'temporal retention failed'),
+  });
+  retention.start();
+  stops.push(() => retention.stop());
   app.get('/health', async () => ({ status: 'ok', driver: db.driver }));
   // The web app at / (and its /api/map); registered last, its not-found handler serves client routes.
   await registerWeb(app, hub);
   let closed = false;
+  // During shutdown every response closes its connection, so keep-alive clients cannot hold the
+  // process open after their in-flight request is answered.
+  app.addHook('onSend', async (_req, reply) => {
+    if (closed) reply.header('connection', 'close');
+  });
   return {
     app,
     db,

@@ -37,8 +37,8 @@ describe('malformed requests', () => {
     expectProblem(await http.post('/entities', undefined, { raw: '{"id": "urn:ngsi-ld:X:1", "type": ' }), 400, 'InvalidRequest');
   });
 
-  it('an empty JSON body is 400 BadRequestData (no entity)', async () => {
-    expectProblem(await http.post('/entities', undefined, { raw: '', contentType: 'application/json' }), 400, 'BadRequestData');
+  it('an empty JSON body is 400 InvalidRequest (no entity)', async () => {
+    expectProblem(await http.post('/entities', undefined, { raw: '', contentType: 'application/json' }), 400, 'InvalidRequest');
   });
 
   it('a body that is not JSON is 415 UnsupportedMediaType', async () => {

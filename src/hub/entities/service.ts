@@ -294,18 +294,9 @@ export class EntityService {
           } else if (how.merge) {
             next = { ...before, types: input.types ? [...new Set([...before.types, ...input.types])] : before.types, attrs: mergeAttributes(before.attrs, input.attrs, now), modifiedAt: now };
           } else {
+            // Batch update (§5.6.9): with noOverwrite, attributes that exist are kept; that is what was asked, not an error.
             const change = applyAttributes(before.attrs, input.attrs, now, { noOverwrite: how.noOverwrite });
-            if (change.notUpdated.length && !how.upsert) {
-              result.errors.push({
-                entityId: id,
-                error: HubErrors.badRequestData.with(`Not updated: ${change.notUpdated.map((n) => `${n.attributeName} (${n.reason})`).join(', ')}`),
-              });
-            }
             next = { ...before, types: input.types ? [...new Set([...before.types, ...input.types])] : before.types, attrs: change.attrs, modifiedAt: now };
-            if (change.notUpdated.length && !how.upsert) {
-              if (change.updated.length) toUpdate.set(id, next);
-              continue;
-            }
           }
           const fresh = toInsert.find((e) => e.id === id);
           if (fresh) Object.assign(fresh, next);

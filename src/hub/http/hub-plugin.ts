@@ -6,10 +6,12 @@ import type { ContextService } from '../jsonld/context-service.ts';
 import { contextRoutes } from './context-routes.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
 import { entityRoutes } from './entity-routes.ts';
+import { temporalRoutes, type Temporal } from '../temporal/index.ts';
 
 export interface HubDeps {
   entities: EntityService;
   contexts: ContextService;
+  temporal?: Temporal;
 }
 
 const JSON_TYPES = ['application/json', 'application/ld+json', 'application/merge-patch+json', 'application/geo+json'];
@@ -23,8 +25,6 @@ export function toHubProblem(err: unknown): Problem {
       return HubErrors.payloadTooLarge.with(e.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return HubErrors.unsupportedMediaType.with('Send application/json or application/ld+json');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return HubErrors.invalidRequest.with('The request body is empty');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return HubErrors.invalidRequest.with(e.message);
     // PostgreSQL: invalid regular expression (idPattern), invalid jsonpath/geometry input.
@@ -45,7 +45,7 @@ export async function hubPlugin(app: FastifyInstance, deps: HubDeps) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
-    if (text.length === 0) return done(null, undefined);
+    if (text.length === 0) return done(HubErrors.invalidRequest.with('The request body is empty'), undefined);
     try {
       done(null, JSON.parse(text));
     } catch (err) {
@@ -69,4 +69,5 @@ export async function hubPlugin(app: FastifyInstance, deps: HubDeps) {
   entityRoutes(app, deps);
   discoveryRoutes(app, deps);
   contextRoutes(app, deps.contexts);
+  if (deps.temporal) temporalRoutes(app, { temporal: deps.temporal.service, contexts: deps.contexts });
 }
