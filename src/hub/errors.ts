@@ -19,5 +19,7 @@ export const HubErrors = {
   unsupportedMediaType: t(415, 'UnsupportedMediaType', 'The request body media type is not supported'),
   payloadTooLarge: t(413, 'PayloadTooLarge', 'The request body is too large'),
   methodNotAllowed: t(405, 'MethodNotAllowed', 'The method is not allowed on this resource'),
+  unauthorized: t(401, 'Unauthorized', 'The request needs credentials'),
+  forbidden: t(403, 'Forbidden', 'The caller is not allowed to do this'),
   conflict: t(409, 'Conflict', 'The request conflicts with the current state of the resource'),
 } as const;

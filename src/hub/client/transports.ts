@@ -20,7 +20,8 @@ export function inProcessTransport(app: FastifyInstance): HubTransport {
         method: req.method as 'GET',
         url: PREFIX + req.path,
         query: req.query,
-        headers: req.headers,
+        // In-process callers are Madina's own modules: they act as the system principal.
+        headers: app.hasDecorator('internalToken') ? { ...req.headers, 'x-madina-internal': app.internalToken } : req.headers,
         payload: req.body === undefined ? undefined : JSON.stringify(req.body),
       });
       return { status: res.statusCode, headers: res.headers as Record<string, string>, body: parseBody(res.body) };

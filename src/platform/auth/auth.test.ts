@@ -111,6 +111,13 @@ describe('auth API', () => {
     expect((await inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
   });
 
+  it('answers unknown /api paths with a problem, not the web app', async () => {
+    const r = await inject({ method: 'GET', url: '/api/no-such-module/thing' });
+    expect(r.statusCode).toBe(404);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.json().type).toBe('/problems/api/not-found');
+  });
+
   it('serves the OpenAPI document of its own APIs', async () => {
     const r = await inject({ method: 'GET', url: '/docs/json' });
     expect(r.statusCode).toBe(200);

@@ -1,6 +1,7 @@
 import type {} from '@fastify/cookie';
 import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { useApiErrors } from '../http/api.ts';
 import { AuthErrors } from './errors.ts';
 import { ANONYMOUS, hasRole, type Principal, type Role } from './principal.ts';
@@ -10,7 +11,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
   }
+  interface FastifyInstance {
+    /** Secret of this process: in-process calls (Fastify inject) carry it to act as the system. */
+    internalToken: string;
+  }
 }
+
+export const INTERNAL_HEADER = 'x-madina-internal';
+export const SYSTEM: Principal = { kind: 'apiKey', id: 'system', name: 'madina', roles: ['administrator'], communes: ['*'] };
 
 export const SESSION_COOKIE = 'madina_session';
 
@@ -24,8 +32,14 @@ export function onAccessDenied(l: DeniedListener) {
 /** Resolves who is calling on every request: session cookie/Bearer token for people, API key for machines. */
 export async function registerAuth(app: FastifyInstance, auth: AuthService) {
   app.decorateRequest('principal', null as unknown as Principal);
+  const internalToken = randomBytes(32).toString('base64url');
+  app.decorate('internalToken', internalToken);
   app.addHook('onRequest', async (req) => {
     req.principal = ANONYMOUS;
+    if (req.headers[INTERNAL_HEADER] === internalToken) {
+      req.principal = SYSTEM;
+      return;
+    }
     const apiKey = req.headers['x-api-key'];
     const authz = req.headers.authorization;
     if (typeof apiKey === 'string' && apiKey) req.principal = await auth.principalForApiKey(apiKey);

@@ -44,12 +44,21 @@ export function sendProblem(reply: FastifyReply, p: Problem) {
   return reply.code(p.status).type('application/problem+json').send(p.toJSON());
 }
 
-/** Installs the problem+json error and not-found handlers on an /api scope. */
+/** Installs the problem+json error handler on a module's /api scope. */
 export function useApiErrors(scope: FastifyInstance) {
   scope.setErrorHandler((err, req: FastifyRequest, reply) => {
     const p = toApiProblem(err);
     if (p.status >= 500) req.log.error({ err }, 'api request failed');
     return sendProblem(reply, p);
   });
-  scope.setNotFoundHandler((req, reply) => sendProblem(reply, ApiErrors.notFound.with(`No route ${req.method} ${req.url}`)));
+}
+
+/** Once, in the server: unknown paths under /api answer a problem, not the web app. */
+export async function registerApiNotFound(app: FastifyInstance) {
+  await app.register(
+    async (scope) => {
+      scope.setNotFoundHandler((req, reply) => sendProblem(reply, ApiErrors.notFound.with(`No route ${req.method} ${req.url}`)));
+    },
+    { prefix: '/api' },
+  );
 }
