@@ -6,6 +6,8 @@
  *   --duration S                    seconds per scenario (default 10)
  *   --connections C                 autocannon connections (default 50)
  *   --quick                         10,000 entities, 5 s per scenario
+ *   --analyze                       PostgreSQL only: ANALYZE hub_entities after the load (default: leave
+ *                                   statistics to autovacuum, as a user's fresh bulk import would)
  *
  * Madina is started as a separate process (node bin/madina.js start); results go to
  * bench/results/hub-<driver>-<YYYYMMDD-HHMM>.json and the "Hub" section of docs/benchmarks.md.
@@ -45,11 +47,12 @@ const { values: argv } = parseArgs({
     duration: { type: 'string' },
     connections: { type: 'string', default: '50' },
     quick: { type: 'boolean', default: false },
+    analyze: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (argv.help) {
-  process.stdout.write('npm run bench:hub -- [--driver pglite|postgres|both] [--entities N] [--duration S] [--connections C] [--quick]\n');
+  process.stdout.write('npm run bench:hub -- [--driver pglite|postgres|both] [--entities N] [--duration S] [--connections C] [--quick] [--analyze]\n');
   process.exit(0);
 }
 const quick = argv.quick!;
@@ -67,6 +70,7 @@ const params = {
   connections: positiveInt('connections', argv.connections, 50),
   batchSize: BATCH,
   quick,
+  analyze: argv.analyze!,
 };
 if (!['pglite', 'postgres', 'both'].includes(argv.driver!)) throw new Error('--driver must be pglite, postgres or both');
 const drivers = (argv.driver === 'both' ? ['pglite', 'postgres'] : [argv.driver]) as ('pglite' | 'postgres')[];
@@ -101,11 +105,34 @@ function dirSizeBytes(dir: string): number {
   return total;
 }
 
+async function adminQueryDb(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: Object.assign(new URL(pgAdminUrl), { pathname: `/${BENCH_DB}` }).toString() });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 async function adminQuery<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
   const c = new pg.Client({ connectionString: pgAdminUrl });
   await c.connect();
   try {
     return (await c.query<T>(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** PostgreSQL: whether hub_entities has planner statistics yet (autovacuum or ANALYZE). */
+async function pgTableStats(): Promise<Record<string, unknown> | undefined> {
+  const c = new pg.Client({ connectionString: Object.assign(new URL(pgAdminUrl), { pathname: `/${BENCH_DB}` }).toString() });
+  await c.connect();
+  try {
+    const r = await c.query(`SELECT n_live_tup::int AS live, n_dead_tup::int AS dead, n_mod_since_analyze::int AS "modSinceAnalyze",
+      last_analyze AS "lastAnalyze", last_autoanalyze AS "lastAutoanalyze" FROM pg_stat_user_tables WHERE relname = 'hub_entities'`);
+    return r.rows[0];
   } finally {
     await c.end();
   }
@@ -163,14 +190,23 @@ async function prepareStore(driver: 'pglite' | 'postgres'): Promise<Store> {
 // ---- children
 async function startMadina(store: Store): Promise<{ child: Child; base: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = startChild(process.execPath, ['bin/madina.js', 'start'], { ...store.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, ROOT);
+  // Its own embedded-MQTT port too: the default 1883 may be taken by another Madina on the machine.
+  const mqttPort = await freePort();
+  const child = startChild(
+    process.execPath,
+    ['bin/madina.js', 'start'],
+    { ...store.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', MQTT_PORT: String(mqttPort) },
+    ROOT,
+  );
   const stop = onCleanup('stop Madina', () => child.stop());
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/health`, child, 180_000);
   return { child, base, stop };
 }
 
-async function measureHttpCeiling(): Promise<HubBenchResult['ceilings']['http']> {
+type HttpCeiling = Omit<HubBenchResult['ceilings']['http'], 'before' | 'after'>;
+
+async function measureHttpCeiling(): Promise<HttpCeiling> {
   const port = await freePort();
   const child = startChild(process.execPath, ['--import', 'tsx', 'bench/ceiling-server.ts'], { PORT: String(port), HOST: '127.0.0.1' }, ROOT);
   const stop = onCleanup('stop ceiling server', () => child.stop());
@@ -320,7 +356,7 @@ async function smokeCheck(base: string, list: Scenario[]): Promise<void> {
 }
 
 // ---- one driver
-async function runDriver(driver: 'pglite' | 'postgres', httpCeiling: HubBenchResult['ceilings']['http']): Promise<HubBenchResult> {
+async function runDriver(driver: 'pglite' | 'postgres', httpBefore: HttpCeiling): Promise<HubBenchResult> {
   const startedAt = new Date();
   log(`=== ${driver}: ${params.entities.toLocaleString('en-US')} entities, ${params.durationS} s per scenario, ${params.connections} connections`);
   const store = await prepareStore(driver);
@@ -356,6 +392,14 @@ async function runDriver(driver: 'pglite' | 'postgres', httpCeiling: HubBenchRes
     rss.setPhase('');
     const afterLoadMb = mb(rss.sample());
 
+    if (params.analyze && driver === 'postgres') {
+      await adminQueryDb('ANALYZE hub_entities');
+      log('  ANALYZE hub_entities done (--analyze)');
+    } else if (params.analyze) log('  --analyze is not supported on PGlite (the server holds the store): skipped');
+    const statsBefore = driver === 'postgres' ? await pgTableStats() : undefined;
+    if (statsBefore) log(`  hub_entities statistics: ${statsBefore.lastAnalyze || statsBefore.lastAutoanalyze ? 'analyzed' : 'NOT analyzed yet (planner has no statistics)'}`);
+    // The HTTP ceiling is measured before and after this driver's scenarios; ratios use the mean.
+    const httpCeiling = httpBefore;
     const list = scenarios(load.perTenant, `r${Date.now().toString(36)}`);
     await smokeCheck(server.base, list);
     const results: ScenarioResult[] = [];
@@ -366,14 +410,21 @@ async function runDriver(driver: 'pglite' | 'postgres', httpCeiling: HubBenchRes
       const r = await runLoad({ url: server.base, connections: params.connections, durationS: params.durationS, base: s.base, next: s.next });
       const storageCeil = s.kind === 'write' ? storage.upsertPerS : storage.selectPerS;
       results.push({ ...r, name: s.name, label: s.label, kind: s.kind, httpRatio: r.rps / httpCeiling.rps, storageRatio: r.rps / storageCeil, rssPeakMb: mb(rss.phasePeakKb[s.name] ?? 0) });
-      const errs = r.non2xx + r.errors + r.timeouts;
+      const errs = r.non2xx + r.errors; // autocannon counts timeouts among errors
       log(`  ${Math.round(r.rps)}/s, p50 ${r.latency.p50.toFixed(1)} p95 ${r.latency.p95.toFixed(1)} p99 ${r.latency.p99.toFixed(1)} ms${errs ? `  !!! ${errs} ERRORS ${JSON.stringify(r.statusCodes)} ${r.errorSamples[0]?.body ?? ''}` : ''}`);
     }
     rss.stop();
+    const statsAfter = driver === 'postgres' ? await pgTableStats() : undefined;
     const hwm = procStatus(server.child.pid)?.hwmKb;
     const warnings = server.child.warnings();
     await server.stop();
     const storeSizeMb = await store.sizeMb().catch(() => undefined);
+    log('HTTP ceiling again, after the scenarios');
+    const httpAfter = await measureHttpCeiling();
+    log(`  ${Math.round(httpAfter.rps)}/s, p99 ${httpAfter.latency.p99.toFixed(1)} ms`);
+    const meanRps = (httpBefore.rps + httpAfter.rps) / 2;
+    for (const s of results) s.httpRatio = s.rps / meanRps;
+    const http = { ...httpBefore, rps: meanRps, before: httpBefore, after: httpAfter };
     const result: HubBenchResult = {
       benchmark: 'hub',
       formatVersion: 1,
@@ -392,11 +443,12 @@ async function runDriver(driver: 'pglite' | 'postgres', httpCeiling: HubBenchRes
         dbVersion: await store.version().catch(() => undefined),
         bbox: BBOX,
       },
-      ceilings: { http: httpCeiling, storage },
+      ceilings: { http, storage },
       load: { entities: load.entities, seconds: load.seconds, perS: load.perS, failed: load.failed, errorSamples: load.errorSamples, rssPeakMb: load.rssPeakMb },
       scenarios: results,
       rss: { peakMb: mb(rss.peakKb), hwmMb: hwm ? mb(hwm) : undefined, afterStartMb, afterLoadMb },
       storeSizeMb,
+      tableStats: driver === 'postgres' ? { beforeScenarios: statsBefore, afterScenarios: statsAfter } : undefined,
       serverWarnings: { count: warnings.length, samples: warnings.slice(0, 10).map((w) => w.slice(0, 500)) },
       targets: evaluateTargets(results),
     };

@@ -41,16 +41,26 @@ export interface HubBenchResult {
   startedAt: string;
   finishedAt: string;
   commit?: string;
-  params: { entities: number; tenants: number; durationS: number; warmupS: number; connections: number; batchSize: number; quick: boolean };
+  params: { entities: number; tenants: number; durationS: number; warmupS: number; connections: number; batchSize: number; quick: boolean; analyze?: boolean };
   machine: Record<string, unknown>;
   ceilings: {
-    http: { rps: number; latency: LoadResult['latency']; non2xx: number; errors: number };
+    /** rps: mean of the measurements before and after the scenarios (the machine is shared and noisy). */
+    http: {
+      rps: number;
+      latency: LoadResult['latency'];
+      non2xx: number;
+      errors: number;
+      before?: { rps: number; latency: LoadResult['latency'] };
+      after?: { rps: number; latency: LoadResult['latency'] };
+    };
     storage: StorageCeiling;
   };
   load: { entities: number; seconds: number; perS: number; failed: number; errorSamples: string[]; rssPeakMb: number };
   scenarios: ScenarioResult[];
   rss: { peakMb: number; hwmMb?: number; afterStartMb: number; afterLoadMb: number };
   storeSizeMb?: number;
+  /** PostgreSQL: pg_stat_user_tables for hub_entities (were planner statistics there?). */
+  tableStats?: { beforeScenarios?: Record<string, unknown>; afterScenarios?: Record<string, unknown> };
   serverWarnings: { count: number; samples: string[] };
   targets: (Target & { actual: number; met: boolean })[];
 }
@@ -70,9 +80,10 @@ const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : Math.ro
 const ratio = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 const pad = (s: string, n: number, right = false) => (right ? s.padStart(n) : s.padEnd(n));
 
+/** autocannon counts timeouts among errors too. */
 function errCell(s: { non2xx: number; errors: number; timeouts: number }): string {
-  const e = s.non2xx + s.errors + s.timeouts;
-  return e ? `${int(e)} ⚠` : '0';
+  const e = s.non2xx + s.errors;
+  return e ? `${int(e)} ⚠${s.timeouts ? ` (${int(s.timeouts)} timeouts)` : ''}` : '0';
 }
 
 export function consoleTable(r: HubBenchResult): string {
@@ -90,13 +101,16 @@ export function consoleTable(r: HubBenchResult): string {
   out.push(`load: ${int(r.load.entities)} entities in ${r.load.seconds.toFixed(1)} s = ${int(r.load.perS)}/s${r.load.failed ? `, ${int(r.load.failed)} FAILED` : ''}`);
   out.push(`server peak RSS ${int(r.rss.peakMb)} MB (VmHWM ${r.rss.hwmMb ? int(r.rss.hwmMb) : '–'} MB; after start ${int(r.rss.afterStartMb)} MB, after load ${int(r.rss.afterLoadMb)} MB)`);
   if (r.storeSizeMb !== undefined) out.push(`store size after the run: ${int(r.storeSizeMb)} MB`);
+  if (r.ceilings.http.before && r.ceilings.http.after) out.push(`HTTP ceiling ${int(r.ceilings.http.before.rps)}/s before, ${int(r.ceilings.http.after.rps)}/s after the scenarios (ratios use the mean)`);
+  const st = statsNote(r);
+  if (st) out.push(st);
   out.push('');
   out.push(`targets (issue: PostgreSQL, 2 cores, ${r.params.connections} connections)${r.driver === 'pglite' ? ' — shown for information on PGlite' : ''}:`);
   for (const t of r.targets) out.push(`  ${t.met ? 'MET   ' : 'NOT MET'} ${t.what}: ${t.metric === 'rps' ? `${int(t.actual)}/s` : `${ms(t.actual)} ms`}`);
-  const bad = r.scenarios.filter((s) => s.non2xx + s.errors + s.timeouts > 0);
+  const bad = r.scenarios.filter((s) => s.non2xx + s.errors > 0);
   for (const s of bad) {
     out.push('');
-    out.push(`!!! ${s.label}: ${s.non2xx} non-2xx, ${s.errors} connection errors, ${s.timeouts} timeouts; status codes ${JSON.stringify(s.statusCodes)}`);
+    out.push(`!!! ${s.label}: ${s.non2xx} non-2xx, ${s.errors} errors of which ${s.timeouts} timeouts (10 s); status codes ${JSON.stringify(s.statusCodes)}`);
     for (const e of s.errorSamples) out.push(`    ${e.status}: ${e.body}`);
   }
   if (r.serverWarnings.count) out.push(`\nserver logged ${r.serverWarnings.count} warning/error lines, e.g.:\n  ${r.serverWarnings.samples.slice(0, 3).join('\n  ')}`);
@@ -149,23 +163,32 @@ export function latestPerDriver(dir: string): HubBenchResult[] {
   return out;
 }
 
+function statsNote(r: HubBenchResult): string | undefined {
+  const b = r.tableStats?.beforeScenarios;
+  if (!b) return undefined;
+  const analyzed = !!(b.lastAnalyze || b.lastAutoanalyze);
+  return `hub_entities planner statistics before the scenarios: ${analyzed ? `present (${b.lastAnalyze ? 'ANALYZE by --analyze' : 'autovacuum'})` : 'ABSENT (autovacuum had not analyzed the table after the load)'}`;
+}
+
 function driverSection(r: HubBenchResult): string {
   const name = r.driver === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded)';
-  const m = r.machine as { cpus?: number; cpuModel?: string; node?: string; dbVersion?: string };
+  const m = r.machine as { cpus?: number; cpuModel?: string; node?: string; dbVersion?: string; loadavgAtEnd?: number[] };
   const L: string[] = [];
   L.push(`### ${name}`);
   L.push('');
   L.push(
     `${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.commit ? `, commit \`${r.commit.slice(0, 10)}\`` : ''}; ` +
       `${int(r.params.entities)} entities over ${r.params.tenants} tenants, ${r.params.connections} connections, ` +
-      `${r.params.durationS} s per scenario after ${r.params.warmupS} s warm-up${r.params.quick ? ' (**--quick run**)' : ''}; ` +
-      `${m.cpus} × ${m.cpuModel ?? 'cpu'}, Node ${m.node}${m.dbVersion ? `, ${m.dbVersion}` : ''}.`,
+      `${r.params.durationS} s per scenario after ${r.params.warmupS} s warm-up${r.params.quick ? ' (**--quick run**)' : ''}${r.params.analyze ? ', `--analyze`' : ''}; ` +
+      `${m.cpus} × ${m.cpuModel ?? 'cpu'}, Node ${m.node}${m.dbVersion ? `, ${m.dbVersion}` : ''}` +
+      `${m.loadavgAtEnd ? `; machine load average at the end ${m.loadavgAtEnd.join(' / ')} (1/5/15 min, other jobs included)` : ''}.`,
   );
   L.push('');
   L.push('| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | ÷ HTTP ceiling | ÷ storage ceiling |');
   L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const h = r.ceilings.http;
-  L.push(`| *HTTP ceiling: bare Fastify, fixed JSON* | ${int(h.rps)} | ${ms(h.latency.p50)} | ${ms(h.latency.p95)} | ${ms(h.latency.p99)} | ${h.non2xx + h.errors} | 1.00 | |`);
+  const spread = h.before && h.after ? ` (${int(h.before.rps)} before, ${int(h.after.rps)} after)` : '';
+  L.push(`| *HTTP ceiling: bare Fastify, fixed JSON*${spread} | ${int(h.rps)} | ${ms(h.latency.p50)} | ${ms(h.latency.p95)} | ${ms(h.latency.p99)} | ${h.non2xx + h.errors} | 1.00 | |`);
   L.push(`| *storage ceiling: raw upserts* (${r.ceilings.storage.inFlight} in flight) | ${int(r.ceilings.storage.upsertPerS)} | | | | | | 1.00 |`);
   L.push(`| *storage ceiling: raw PK selects* | ${int(r.ceilings.storage.selectPerS)} | | | | | | 1.00 |`);
   for (const s of r.scenarios) {
@@ -179,13 +202,15 @@ function driverSection(r: HubBenchResult): string {
       `${r.driver === 'postgres' ? '; PostgreSQL backends not included' : '; includes the embedded database'}` +
       `${r.storeSizeMb !== undefined ? `. Store size ${int(r.storeSizeMb)} MB` : ''}.`,
   );
+  const st = statsNote(r);
+  if (st) L.push('', st.charAt(0).toUpperCase() + st.slice(1) + '.');
   L.push('');
   L.push(`Targets (set for PostgreSQL${r.driver === 'pglite' ? '; informative here' : ''}): ` +
     r.targets.map((t) => `${t.what} ${t.met ? '✅' : '❌'} (${t.metric === 'rps' ? `${int(t.actual)}/s` : `${ms(t.actual)} ms`})`).join('; ') + '.');
-  const bad = r.scenarios.filter((s) => s.non2xx + s.errors + s.timeouts > 0);
+  const bad = r.scenarios.filter((s) => s.non2xx + s.errors > 0);
   if (bad.length) {
     L.push('');
-    L.push(`**Errors:** ${bad.map((s) => `${s.label}: ${JSON.stringify(s.statusCodes)}${s.errors ? `, ${s.errors} connection errors` : ''}${s.timeouts ? `, ${s.timeouts} timeouts` : ''}`).join('; ')}.`);
+    L.push(`**Errors:** ${bad.map((s) => `${s.label}: ${JSON.stringify(s.statusCodes)}${s.errors ? `, ${s.errors} errors of which ${s.timeouts} timeouts (no answer within 10 s)` : ''}`).join('; ')}.`);
   }
   return L.join('\n');
 }
@@ -207,7 +232,8 @@ export function hubSection(results: HubBenchResult[]): string {
     'Ceilings, measured in the same run: **HTTP** — a bare Fastify process answering a fixed JSON document the size of ' +
       'an entity, under the same autocannon load; **storage** — single-row parameterised upserts and primary-key selects ' +
       'through the same `Db` driver into a scratch table `LIKE hub_entities INCLUDING ALL` (same indexes), with the ' +
-      "server's pool (50 in flight) on PostgreSQL and one at a time on PGlite. Writes are divided by the upsert " +
+      "server's pool size (20 connections) and 50 statements in flight on PostgreSQL, one at a time on PGlite. " +
+      'PostgreSQL runs with its stock Debian settings (shared_buffers 128 MB, synchronous_commit on). Writes are divided by the upsert ' +
       'ceiling, reads by the select ceiling. Latency percentiles cover every response.',
   );
   if (!results.length) L.push('', '_No results yet: run `npm run bench:hub`._');

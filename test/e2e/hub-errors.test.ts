@@ -82,8 +82,8 @@ describe('malformed requests', () => {
     expect(ok.body).toHaveLength(SEED.length);
   });
 
-  it('a body over 1 MB is 413 PayloadTooLarge', async () => {
-    const big = { id: uid('Streetlight'), type: 'Streetlight', blob: { type: 'Property', value: 'x'.repeat(1024 * 1024) } };
+  it('a body over the 4 MB default limit is 413 PayloadTooLarge', async () => {
+    const big = { id: uid('Streetlight'), type: 'Streetlight', blob: { type: 'Property', value: 'x'.repeat(4 * 1024 * 1024) } };
     expectProblem(await http.post('/entities', big), 413, 'PayloadTooLarge');
     expectProblem(await http.get(`/entities/${enc(big.id)}`), 404, 'ResourceNotFound');
   });

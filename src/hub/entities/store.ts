@@ -34,6 +34,9 @@ export interface EntityFilter {
 export class EntityStore {
   private readonly knownTenants = new Set<string>();
 
+  /** `onWrite(table, changed, deadMaking)` reports churn to DbMaintenance. */
+  constructor(private readonly onWrite?: (table: string, changed: number, deadMaking: number) => void) {}
+
   async tenantExists(db: Queryable, tenant: string): Promise<boolean> {
     if (tenant === '' || this.knownTenants.has(tenant)) return true;
     const r = await db.query('SELECT 1 FROM hub_tenants WHERE name = $1', [tenant]);
@@ -83,6 +86,7 @@ export class EntityStore {
        RETURNING id`,
       [tenant, JSON.stringify(entities.map(toRecord))],
     );
+    this.onWrite?.('hub_entities', r.rows.length, 0);
     return new Set(r.rows.map((x) => x.id));
   }
 
@@ -98,6 +102,7 @@ export class EntityStore {
        WHERE h.tenant = $1 AND h.id = e.id`,
       [tenant, JSON.stringify(entities.map(toRecord))],
     );
+    this.onWrite?.('hub_entities', entities.length, entities.length);
   }
 
   /** Deletes entities; returns the ids that existed. */
@@ -107,6 +112,7 @@ export class EntityStore {
       'DELETE FROM hub_entities WHERE tenant = $1 AND id = ANY($2::text[]) RETURNING id',
       [tenant, ids],
     );
+    this.onWrite?.('hub_entities', r.rows.length, r.rows.length);
     return new Set(r.rows.map((x) => x.id));
   }
 
