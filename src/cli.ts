@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-/** madina <command>: start (default) | migrate. */
+/** madina <command>: start (default) | migrate | seed | simulate | vrp. */
 import { loadConfig, ConfigError } from './platform/config.ts';
 import { createLogger } from './platform/log.ts';
 import { createMadina } from './server.ts';
 import { openDb } from './platform/db/open-db.ts';
 import { migrate } from './platform/db/migrator.ts';
-import { hubMigrations } from './hub/index.ts';
-import { DemoCredentialsError, authMigrations } from './platform/auth/index.ts';
+import { DemoCredentialsError } from './platform/auth/index.ts';
 
 const USAGE = `Usage: madina <command>
 
@@ -14,6 +13,9 @@ Commands:
   start     Serve Madina (HTTP on PORT, default 8080)
   migrate   Apply database migrations and exit
   vrp       Solve a vehicle-routing instance: madina vrp solve FILE.vrp [--time S] [--seed N] [--out FILE.sol]
+  seed      Write Casablanca-Settat (places, transit, synthetic assets) into the store: madina seed [--seed N] [--scale X]
+  simulate  Publish the assets' telemetry over MQTT to a running Madina: madina simulate [--rate N] [--speed S]
+  audit     Check the hash chain of the personal-data audit log: madina audit verify [--json]
 `;
 
 async function start() {
@@ -22,6 +24,13 @@ async function start() {
   const madina = await createMadina(config, log);
   const address = await madina.app.listen({ port: config.port, host: config.host });
   log.info({ address, driver: madina.db.driver, dataDir: config.databaseUrl ? undefined : config.dataDir }, 'Madina is listening');
+  // The region: seeded in the background when missing (MADINA_SEED), then the live simulator (MADINA_SIMULATOR).
+  const { startRegionServices } = await import('./region/startup.ts');
+  const { regionProvisioner } = await import('./region/cli.ts');
+  const region = startRegionServices(madina.app, config.region, log, {
+    provisioner: await regionProvisioner(madina),
+    mqttUrl: () => config.mqttUrl ?? `mqtt://127.0.0.1:${config.mqttPort}`,
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -34,6 +43,7 @@ async function start() {
     }, 20_000);
     force.unref();
     try {
+      await region.stop();
       await madina.close();
       log.info('stopped cleanly');
       process.exit(0);
@@ -50,7 +60,8 @@ async function migrateOnly() {
   const config = loadConfig();
   const db = await openDb(config);
   try {
-    const applied = await migrate(db, [...authMigrations(), ...hubMigrations()]);
+    const { allMigrations } = await import('./server.ts');
+    const applied = await migrate(db, allMigrations());
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'up to date');
   } finally {
     await db.close();
@@ -71,6 +82,23 @@ async function main(argv: string[]) {
       process.once('SIGINT', () => abort.abort());
       const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t), signal: abort.signal };
       process.exit(await runVrpCli(argv.slice(1), { ...io, readFile: (f) => fs.readFile(f, 'utf8'), writeFile: (f, t) => fs.writeFile(f, t) }));
+      return;
+    }
+    case 'seed':
+    case 'simulate': {
+      const region = await import('./region/cli.ts');
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      process.once('SIGTERM', () => abort.abort());
+      const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
+      const config = loadConfig();
+      process.exit(command === 'seed' ? await region.runSeedCli(argv.slice(1), config, io) : await region.runSimulateCli(argv.slice(1), config, io, abort.signal));
+      return;
+    }
+    case 'audit': {
+      const { runAuditCli } = await import('./modules/cases/cli.ts');
+      const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
+      process.exit(await runAuditCli(argv.slice(1), io, () => openDb(loadConfig())));
       return;
     }
     case 'help':

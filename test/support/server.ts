@@ -53,7 +53,8 @@ async function spawnServer(storeEnv: Record<string, string>, extraEnv: Record<st
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['bin/madina.js', 'start'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, ...storeEnv, PORT: String(port), HOST: '127.0.0.1' },
+    // The region seed and simulator are off unless a test asks for them (fast start on an empty store).
+    env: { ...process.env, LOG_LEVEL: 'warn', MADINA_SEED: 'off', MADINA_SIMULATOR: 'off', MQTT_PORT: '0', ...extraEnv, ...storeEnv, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
