@@ -27,7 +27,7 @@ export interface CvrpInstance {
   dueTimes?: Float64Array;
   /** Maximum route duration (CVRPLIB DISTANCE). */
   maxRouteDuration?: number;
-  /** Number of vehicles available when the file limits it (Solomon VEHICLE NUMBER). */
+  /** Number of vehicles (routes) available when limited (CVRPLIB VEHICLES, Solomon VEHICLE NUMBER); unlimited when absent. */
   vehicleCount?: number;
 }
 
@@ -93,6 +93,8 @@ export function routesCost(instance: CvrpInstance, routes: ReadonlyArray<Readonl
 export function solutionViolations(instance: CvrpInstance, routes: ReadonlyArray<ReadonlyArray<number>>): string[] {
   const seen = new Int32Array(instance.dimension);
   const problems: string[] = [];
+  const used = routes.filter((r) => r.length > 0).length;
+  if (instance.vehicleCount !== undefined && used > instance.vehicleCount) problems.push(`${used} routes for ${instance.vehicleCount} vehicles`);
   routes.forEach((route, r) => {
     let load = 0;
     for (const c of route) {

@@ -81,3 +81,59 @@ export function splitTour(
   for (let k = m; k > 0; k = pred[k]) ends[--r] = k;
   return count;
 }
+
+/**
+ * Split with at most `maxRoutes` routes (Bellman recursion over route counts, as in Prins 2004),
+ * for when the linear split needs more routes than the fleet has. Routes loaded beyond 1.5 times
+ * the capacity are not considered unless no split is possible without them.
+ */
+export function splitTourLimited(
+  tour: ArrayLike<number>,
+  n: number,
+  distances: Float64Array,
+  demands: Float64Array,
+  capacity: number,
+  penalty: number,
+  maxRoutes: number,
+  ends: Int32Array,
+): { routes: number; cost: number } {
+  const m = tour.length;
+  const k = Math.min(maxRoutes, m);
+  const attempt = (loadCap: number) => {
+    const pot = new Float64Array((k + 1) * (m + 1)).fill(Infinity);
+    const pred = new Int32Array((k + 1) * (m + 1));
+    pot[0] = 0;
+    for (let r = 0; r < k; r++) {
+      for (let i = r; i < m; i++) {
+        const base = pot[r * (m + 1) + i];
+        if (base === Infinity) continue;
+        let load = 0;
+        let dist = 0;
+        for (let j = i + 1; j <= m; j++) {
+          const c = tour[j - 1];
+          load += demands[c];
+          if (load > loadCap && j > i + 1) break;
+          dist += j === i + 1 ? distances[c] : distances[tour[j - 2] * n + c];
+          const cost = base + dist + distances[c * n] + (load > capacity ? penalty * (load - capacity) : 0);
+          const at = (r + 1) * (m + 1) + j;
+          if (cost < pot[at]) {
+            pot[at] = cost;
+            pred[at] = i;
+          }
+        }
+      }
+    }
+    let bestR = -1;
+    for (let r = 1; r <= k; r++) if (pot[r * (m + 1) + m] < (bestR < 0 ? Infinity : pot[bestR * (m + 1) + m])) bestR = r;
+    return { pot, pred, bestR };
+  };
+  let result = attempt(1.5 * capacity);
+  if (result.bestR < 0) result = attempt(Infinity);
+  const { pot, pred, bestR } = result;
+  let j = m;
+  for (let r = bestR; r > 0; r--) {
+    ends[r - 1] = j;
+    j = pred[r * (m + 1) + j];
+  }
+  return { routes: bestR, cost: pot[bestR * (m + 1) + m] };
+}
