@@ -22,16 +22,11 @@ async function start() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const madina = await createMadina(config, log);
-  const address = await madina.app.listen({ port: config.port, host: config.host });
-  log.info({ address, driver: madina.db.driver, dataDir: config.databaseUrl ? undefined : config.dataDir }, 'Madina is listening');
-  // The region: seeded in the background when missing (MADINA_SEED), then the live simulator (MADINA_SIMULATOR).
-  const { startRegionServices } = await import('./region/startup.ts');
-  const { regionProvisioner } = await import('./region/cli.ts');
-  const region = startRegionServices(madina.app, config.region, log, {
-    provisioner: await regionProvisioner(madina),
-    mqttUrl: () => config.mqttUrl ?? `mqtt://127.0.0.1:${config.mqttPort}`,
-  });
+  // Set once the region services start (after the port opens).
+  const running: { region?: { stop(): Promise<void> } } = {};
 
+  // Handlers go in before the port opens: a signal that arrives as soon as /health answers must
+  // still shut down cleanly, not kill the process mid-write.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -43,7 +38,7 @@ async function start() {
     }, 20_000);
     force.unref();
     try {
-      await region.stop();
+      await running.region?.stop();
       await madina.close();
       log.info('stopped cleanly');
       process.exit(0);
@@ -54,6 +49,17 @@ async function start() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const address = await madina.app.listen({ port: config.port, host: config.host });
+  log.info({ address, driver: madina.db.driver, dataDir: config.databaseUrl ? undefined : config.dataDir }, 'Madina is listening');
+  // The region: seeded in the background when missing (MADINA_SEED), then the live simulator (MADINA_SIMULATOR).
+  const { startRegionServices } = await import('./region/startup.ts');
+  const { regionProvisioner } = await import('./region/cli.ts');
+  if (stopping) return;
+  running.region = startRegionServices(madina.app, config.region, log, {
+    provisioner: await regionProvisioner(madina),
+    mqttUrl: () => config.mqttUrl ?? `mqtt://127.0.0.1:${config.mqttPort}`,
+  });
 }
 
 async function migrateOnly() {
