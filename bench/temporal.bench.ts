@@ -3,7 +3,7 @@
  *
  *   --driver pglite|postgres|both   (default both)
  *   --duration S                    seconds per scenario (default 10)
- *   --connections C                 autocannon connections for the single-entity scenarios (default 4)
+ *   --connections C                 autocannon connections for the single-entity scenarios (default 1: latency, not throughput)
  *   --quick                         10,000 instances and 1,000 entities, 5 s per scenario
  *
  * The history is loaded directly through the store's tables (SQL generate_series, partitions created by
@@ -13,7 +13,7 @@
  * bench/results/temporal-<driver>-<YYYYMMDD-HHMM>.json and the "Temporal" section of docs/benchmarks.md.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -42,13 +42,14 @@ const { values: argv } = parseArgs({
   options: {
     driver: { type: 'string', default: 'both' },
     duration: { type: 'string' },
-    connections: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '1' },
     quick: { type: 'boolean', default: false },
+    report: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (argv.help) {
-  process.stdout.write('npm run bench:temporal -- [--driver pglite|postgres|both] [--duration S] [--connections C] [--quick]\n');
+  process.stdout.write('npm run bench:temporal -- [--driver pglite|postgres|both] [--duration S] [--connections C] [--quick] [--report: only rewrite docs from bench/results]\n');
   process.exit(0);
 }
 const quick = argv.quick!;
@@ -80,7 +81,7 @@ interface TemporalBenchResult {
   driver: 'pglite' | 'postgres';
   date: string;
   commit?: string;
-  machine: { cpus: number; model: string; node: string; os: string; engine?: string };
+  machine: { cpus: number; model: string; node: string; os: string; engine?: string; loadavg1: number[] };
   params: typeof params;
   load: { instances: number; seconds: number; perSecond: number };
   scenarios: Record<ScenarioName, LoadResult & { connections: number; sample: string }>;
@@ -224,6 +225,7 @@ async function runDriver(driver: 'pglite' | 'postgres'): Promise<TemporalBenchRe
   const sampleSize = (await (await fetch(base + readPath())).text()).length;
 
   const scenarios = {} as TemporalBenchResult['scenarios'];
+  const loads: number[] = [];
   const plan: [ScenarioName, number, () => string, string][] = [
     ['aggregated', params.connections, aggPath, 'GET /temporal/entities/{id}?timerel=between (24 h)&options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=PT1H'],
     ['lastN', params.connections, () => lastNPath, 'GET /temporal/entities/{id}?lastN=100&options=temporalValues'],
@@ -233,6 +235,7 @@ async function runDriver(driver: 'pglite' | 'postgres'): Promise<TemporalBenchRe
     // Warm-up: a few sequential requests (plans, caches).
     for (let i = 0; i < 5; i++) await (await fetch(base + path())).arrayBuffer();
     log(`${driver}: ${name} (${connections} connection${connections > 1 ? 's' : ''}, ${params.durationS} s)`);
+    loads.push(loadavg()[0]);
     const r = await runLoad({ url: base, connections, durationS: params.durationS, base: { method: 'GET', path: path() }, next: () => ({ path: path() }) });
     scenarios[name] = { ...r, connections, sample };
     log(`  ${r.rps.toFixed(1)} req/s, p50 ${r.latency.p50.toFixed(1)} ms, p95 ${r.latency.p95.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms, non-2xx ${r.non2xx}`);
@@ -245,7 +248,7 @@ async function runDriver(driver: 'pglite' | 'postgres'): Promise<TemporalBenchRe
     driver,
     date: new Date().toISOString(),
     commit: gitCommit(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version, os: release(), engine: driver === 'pglite' ? `PGlite (${engine})` : engine },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version, os: release(), engine: driver === 'pglite' ? `PGlite (${engine})` : engine, loadavg1: loads },
     params,
     load: { instances, seconds: loadS, perSecond: instances / loadS },
     scenarios,
@@ -253,7 +256,7 @@ async function runDriver(driver: 'pglite' | 'postgres'): Promise<TemporalBenchRe
       scenario: s,
       p95Ms: TARGETS[s].p95Ms,
       measuredMs: scenarios[s].latency.p95,
-      met: scenarios[s].latency.p95 < TARGETS[s].p95Ms && scenarios[s].non2xx === 0,
+      met: scenarios[s].ok > 0 && scenarios[s].latency.p95 < TARGETS[s].p95Ms && scenarios[s].non2xx === 0 && scenarios[s].timeouts === 0,
     })),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -271,6 +274,21 @@ function latest(): TemporalBenchResult[] {
   return ['postgres', 'pglite'].map((d) => byDriver.get(d)).filter((r): r is TemporalBenchResult => !!r);
 }
 
+/** Observations kept with the table (what the numbers do not say by themselves). */
+const NOTES = `
+Reading the figures: the SQL itself is far below the HTTP latencies. On the same PostgreSQL data, \`EXPLAIN ANALYZE\`
+gives ~1 ms for lastN=100 and ~30 ms for the 24 h hourly average (1,440 instances), while the machine's
+load average stayed around 14-17 on 2 cores during the runs (other agents' builds and tests), so most of
+each request's time is waiting for a CPU. read1000 moves ~3.5 MB (96,000 values) per answer: one index
+range scan per entity, values assembled by \`json_agg\` in SQL; its SQL alone took 0.5-0.8 s on the loaded
+machine. PGlite: the embedded server did not answer these queries within autocannon's 10 s timeout even
+at --quick size (110,000 instances) — PGlite runs in the server's thread, so a slow query blocks every
+request (even \`/health\` took 9 s during the run), while the same SQL in-process on a PGlite copy took
+3-40 ms; not diagnosed yet. Use PostgreSQL for history at this scale.
+`;
+
+const fmt = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '—' : n.toFixed(1));
+
 function section(results: TemporalBenchResult[]): string {
   const p = results[0]?.params ?? params;
   const lines = [
@@ -285,13 +303,14 @@ function section(results: TemporalBenchResult[]): string {
       '',
       `${r.date.slice(0, 16).replace('T', ' ')} UTC${r.commit ? `, commit \`${r.commit.slice(0, 10)}\`` : ''}${r.params.quick ? ' (**--quick run**)' : ''}; ${r.params.durationS} s per scenario; ${r.machine.cpus} × ${r.machine.model.split(' ').slice(0, 2).join(' ')}, Node ${r.machine.node}, ${r.machine.engine}.`,
       '',
-      '| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | non-2xx | target p95 |',
+      ...(r.machine.loadavg1?.length ? [`Load average (1 min) of the machine when each scenario started: ${r.machine.loadavg1.map((l) => l.toFixed(1)).join(', ')} (2 cores).`, ''] : []),
+      '| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | non-2xx / timeouts | target p95 |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     );
     for (const [name, s] of Object.entries(r.scenarios) as [ScenarioName, TemporalBenchResult['scenarios'][ScenarioName]][]) {
       const t = r.targets.find((x) => x.scenario === name)!;
       lines.push(
-        `| ${name}: ${TARGETS[name].what} | ${s.connections} | ${s.rps.toFixed(1)} | ${s.latency.p50.toFixed(1)} | ${s.latency.p95.toFixed(1)} | ${s.latency.p99.toFixed(1)} | ${s.non2xx} | < ${t.p95Ms} ms ${t.met ? '✅' : '❌'} |`,
+        `| ${name}: ${TARGETS[name].what} | ${s.connections} | ${fmt(s.rps)} | ${fmt(s.latency.p50)} | ${fmt(s.latency.p95)} | ${fmt(s.latency.p99)} | ${s.non2xx} / ${s.timeouts} | < ${t.p95Ms} ms ${t.met ? '✅' : '❌'} |`,
       );
     }
     lines.push('', `Load: ${r.load.instances.toLocaleString('en')} instances in ${r.load.seconds.toFixed(1)} s (${Math.round(r.load.perSecond).toLocaleString('en')} instances/s, SQL bulk insert).`, '');
@@ -300,6 +319,7 @@ function section(results: TemporalBenchResult[]): string {
     'For scale: Stellio publishes 42 aggregated temporal queries/s with p95 321 ms at 100k instances on 8 vCPU.',
     '',
   );
+  if (NOTES.trim()) lines.push(NOTES.trim(), '');
   return lines.join('\n');
 }
 
@@ -309,7 +329,7 @@ function writeDocs(): void {
   const start = text.indexOf(SECTION);
   if (start >= 0) {
     const after = text.indexOf('\n## ', start + SECTION.length);
-    text = text.slice(0, start) + body + (after >= 0 ? text.slice(after + 1) : '');
+    text = text.slice(0, start) + body + (after >= 0 ? text.slice(after) : '');
   } else {
     text = text.replace(/\n*$/, '\n\n') + body;
   }
@@ -317,7 +337,7 @@ function writeDocs(): void {
 }
 
 try {
-  for (const d of drivers) await runDriver(d);
+  if (!argv.report) for (const d of drivers) await runDriver(d);
   writeDocs();
   log(`results in ${RESULTS_DIR}, table in docs/benchmarks.md`);
 } finally {
