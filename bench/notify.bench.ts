@@ -7,6 +7,7 @@
  *   --subs N / --receivers N   subscriptions spread over receivers (default 100 over 20)
  *   --mqtt-url URL             broker the MQTT endpoints publish to (default mqtt://127.0.0.1:1883)
  *   --quick                    5 s per scenario
+ *   --only a,b                 run only these scenarios (http, mqtt, sse, http-degraded)
  *
  * Scenarios: HTTP receivers; MQTT subscribers; SSE clients on /api/live; HTTP again with receiver 0
  * sleeping 5 s per request and receiver N-1 unreachable (the others' p99 is compared with the first run).
@@ -42,6 +43,8 @@ const { values: args } = parseArgs({
     receivers: { type: 'string', default: '20' },
     'mqtt-url': { type: 'string', default: process.env.MADINA_TEST_MQTT_URL || 'mqtt://127.0.0.1:1883' },
     quick: { type: 'boolean', default: false },
+    /** Comma list of scenarios to run (http, mqtt, sse, http-degraded); default all. */
+    only: { type: 'string' },
   },
 });
 const driver = args.driver === 'postgres' ? 'postgres' : 'pglite';
@@ -85,7 +88,7 @@ async function store(): Promise<Record<string, string>> {
 
 async function startMadina(env: Record<string, string>) {
   const port = await freePort();
-  const child = startChild(process.execPath, ['bin/madina.js', 'start'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', MQTT_PORT: String(await freePort()) }, ROOT);
+  const child = startChild(process.execPath, ['bin/madina.js', 'start'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.MADINA_BENCH_LOG_LEVEL || 'warn', MQTT_PORT: String(await freePort()) }, ROOT);
   const stop = onCleanup('stop Madina', () => child.stop());
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/health`, child, 180_000);
@@ -357,8 +360,9 @@ async function main() {
   }
 
   const results: ScenarioResult[] = [];
+  const only = args.only?.split(',');
   const run = async (name: string, label: string, setup: (rec: Recorder) => Promise<{ endpoint?: (k: number) => string; close: () => Promise<void> }>) => {
-    if (aborted) return;
+    if (aborted || (only && !only.includes(name))) return;
     const rec = recorder();
     const r = await setup(rec);
     const ids = r.endpoint ? await subscribe(base, r.endpoint) : [];

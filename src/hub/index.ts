@@ -4,26 +4,49 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../platform/db/db.ts';
+import type { DbMaintenance } from '../platform/db/maintenance.ts';
 import { migrationsIn } from '../platform/db/migrator.ts';
 import { EntityService } from './entities/service.ts';
 import { EntityStore } from './entities/store.ts';
+import { hubAccessHook, type HubAccessPolicy } from './http/access.ts';
 import { hubPlugin } from './http/hub-plugin.ts';
 import { ContextService } from './jsonld/context-service.ts';
 import { SqlContextStore } from './jsonld/context-store.ts';
+import { createTemporal, type Temporal } from './temporal/index.ts';
+import { createSubscriptions, registerLive, type NotifyOptions, type Subscriptions } from './subscriptions/index.ts';
+import type { Logger } from '../platform/log.ts';
+import { createLogger } from '../platform/log.ts';
 
 export const hubMigrations = () => migrationsIn('hub', new URL('./migrations/', import.meta.url));
 
 export interface Hub {
   entities: EntityService;
   contexts: ContextService;
+  /** Temporal API: history of every attribute instance (its listener is on `entities`). */
+  temporal: Temporal;
+  /** Subscriptions, their notification delivery and the live feed; start()/stop() with the server. */
+  subscriptions: Subscriptions;
 }
 
-export function createHub(db: Db, opts: { baseUrl: () => string }): Hub {
-  const entities = new EntityService(db, new EntityStore());
+export function createHub(
+  db: Db,
+  opts: { baseUrl: () => string; log?: Logger; notify?: NotifyOptions; maintenance?: DbMaintenance },
+): Hub {
+  const entityStore = new EntityStore((table, changed, deadMaking) => opts.maintenance?.note(table, changed, deadMaking));
+  const entities = new EntityService(db, entityStore);
   const contexts = new ContextService({ store: new SqlContextStore(db), baseUrl: opts.baseUrl });
-  return { entities, contexts };
+  const temporal = createTemporal(db, entities);
+  const subscriptions = createSubscriptions({ db, entities, entityStore, contexts, log: opts.log ?? createLogger('silent'), options: opts.notify });
+  return { entities, contexts, temporal, subscriptions };
 }
 
-export async function registerHub(app: FastifyInstance, hub: Hub): Promise<void> {
-  await app.register(async (scope) => hubPlugin(scope, hub), { prefix: '/ngsi-ld/v1' });
+export async function registerHub(app: FastifyInstance, hub: Hub, policy: HubAccessPolicy = 'open'): Promise<void> {
+  await app.register(
+    async (scope) => {
+      scope.addHook('preHandler', hubAccessHook(policy));
+      await hubPlugin(scope, hub);
+    },
+    { prefix: '/ngsi-ld/v1' },
+  );
+  await registerLive(app, hub.subscriptions, hub.contexts);
 }

@@ -7,11 +7,13 @@ import { contextRoutes } from './context-routes.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
 import { entityRoutes } from './entity-routes.ts';
 import { temporalRoutes, type Temporal } from '../temporal/index.ts';
+import { subscriptionRoutes, type Subscriptions } from '../subscriptions/index.ts';
 
 export interface HubDeps {
   entities: EntityService;
   contexts: ContextService;
   temporal?: Temporal;
+  subscriptions?: Subscriptions;
 }
 
 const JSON_TYPES = ['application/json', 'application/ld+json', 'application/merge-patch+json', 'application/geo+json'];
@@ -70,4 +72,5 @@ export async function hubPlugin(app: FastifyInstance, deps: HubDeps) {
   discoveryRoutes(app, deps);
   contextRoutes(app, deps.contexts);
   if (deps.temporal) temporalRoutes(app, { temporal: deps.temporal.service, contexts: deps.contexts });
+  if (deps.subscriptions) subscriptionRoutes(app, { subscriptions: deps.subscriptions.service, contexts: deps.contexts });
 }
