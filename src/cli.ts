@@ -16,6 +16,7 @@ Commands:
   seed      Write Casablanca-Settat (places, transit, synthetic assets) into the store: madina seed [--seed N] [--scale X]
   simulate  Publish the assets' telemetry over MQTT to a running Madina: madina simulate [--rate N] [--speed S]
   audit     Check the hash chain of the personal-data audit log: madina audit verify [--json]
+  plan      Plan on a running Madina, with a progress bar: madina plan waste --commune CODE [--help]
 `;
 
 async function start() {
@@ -101,8 +102,20 @@ async function main(argv: string[]) {
       process.exit(command === 'seed' ? await region.runSeedCli(argv.slice(1), config, io) : await region.runSimulateCli(argv.slice(1), config, io, abort.signal));
       return;
     }
+    case 'plan': {
+      if (argv[1] !== 'waste') {
+        process.stderr.write(`Unknown plan "${argv[1] ?? ''}": madina plan waste --commune CODE\n`);
+        process.exit(2);
+      }
+      const { runPlanWasteCli } = await import('./modules/waste/cli.ts');
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t), env: process.env, fetch, tty: Boolean(process.stderr.isTTY), signal: abort.signal };
+      process.exit(await runPlanWasteCli(argv.slice(2), io));
+      return;
+    }
     case 'audit': {
-      const { runAuditCli } = await import('./modules/cases/cli.ts');
+      const { runAuditCli } = await import('./modules/cases/index.ts');
       const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
       process.exit(await runAuditCli(argv.slice(1), io, () => openDb(loadConfig())));
       return;

@@ -12,5 +12,6 @@ export const MODULE_ROUTES: RouteDef[] = [
   { path: '/social', navKey: 'nav.social', component: lazy(() => import('./social/SocialPage')), nav: true },
   ...CITIZEN_ROUTES,
   { path: '/lighting', navKey: 'nav.lighting', component: lazy(() => import('./lighting/LightingPage')), nav: true },
+  { path: '/waste', navKey: 'nav.waste', component: lazy(() => import('./waste/WastePage')), nav: true },
   { path: '/about', navKey: 'nav.about', component: lazy(() => import('./about/AboutPage')), nav: true },
 ];
