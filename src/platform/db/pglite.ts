@@ -107,10 +107,19 @@ class PgliteDb implements Db {
     return result;
   }
 
+  /** Closes the engine cleanly; a transaction that never ends cannot hold the process open past 5 s. */
   async close() {
     if (this.closed) return;
-    await this.call({ op: 'close' });
+    const closing = this.call({ op: 'close' });
     this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), 5000);
+    });
+    const outcome = await Promise.race([closing.then(() => 'closed' as const, () => 'closed' as const), timeout]);
+    clearTimeout(timer);
     await this.worker.terminate();
+    this.failAll(new Error('database is closed'));
+    if (outcome === 'timeout') throw new Error('PGlite did not close within 5 s (a transaction was still open); terminated');
   }
 }
