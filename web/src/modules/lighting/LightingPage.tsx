@@ -1,0 +1,122 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { addModuleTranslations } from '../../app/i18n';
+import { useQueryParam } from '../../app/router';
+import { AlertsView } from './AlertsView';
+import ar from './i18n/ar.json';
+import en from './i18n/en.json';
+import fr from './i18n/fr.json';
+import { LampsMap } from './LampsMap';
+import { api, Problem, type Me, type Place } from './lighting-api';
+import { PlanView } from './PlanView';
+import './lighting.css';
+
+addModuleTranslations('lighting', { fr, ar, en });
+
+const has = (me: Me, ...roles: string[]) => me.roles.includes('administrator') || roles.some((r) => me.roles.includes(r));
+const VIEWS = ['plan', 'map', 'alerts'] as const;
+
+function SignIn({ onDone }: { onDone(): void }) {
+  const { t } = useTranslation('lighting');
+  const [failed, setFailed] = useState(false);
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    try {
+      await api('POST', '/auth/login', { username: f.get('username'), password: f.get('password') });
+      onDone();
+    } catch {
+      setFailed(true);
+    }
+  }
+  return (
+    <form className="card lighting-signin" onSubmit={submit} aria-labelledby="lighting-signin-title">
+      <h2 id="lighting-signin-title">{t('signIn.title')}</h2>
+      <p>{t('signIn.text')}</p>
+      <div className="field">
+        <label htmlFor="lighting-user">{t('signIn.username')}</label>
+        <input id="lighting-user" name="username" autoComplete="username" required />
+      </div>
+      <div className="field">
+        <label htmlFor="lighting-password">{t('signIn.password')}</label>
+        <input id="lighting-password" name="password" type="password" autoComplete="current-password" required />
+      </div>
+      {failed ? (
+        <p className="error" role="alert">
+          {t('signIn.failed')}
+        </p>
+      ) : null}
+      <button type="submit" className="primary">
+        {t('signIn.submit')}
+      </button>
+    </form>
+  );
+}
+
+/** Public lighting: master-plan scenarios, the lamps on the map, alerts and remote control. */
+export default function LightingPage() {
+  const { t, i18n } = useTranslation('lighting');
+  const [view, setView] = useQueryParam('view');
+  const [me, setMe] = useState<Me | null | 'anonymous'>(null);
+  const [places, setPlaces] = useState<Place[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const loadMe = () =>
+    api<Me>('GET', '/auth/me').then(
+      (m) => setMe(m),
+      (e) => (e instanceof Problem && e.status === 401 ? setMe('anonymous') : setError(e.message)),
+    );
+  useEffect(() => {
+    void loadMe();
+  }, []);
+  useEffect(() => {
+    if (!me || me === 'anonymous') return;
+    api<{ places: Place[] }>('GET', '/lighting/places').then(
+      (r) => setPlaces(r.places),
+      (e) => setError(e instanceof Problem && e.status === 403 ? t('common.forbidden') : e.message),
+    );
+  }, [me, t]);
+
+  const current = VIEWS.find((v) => v === view) ?? 'plan';
+  const sorted = places ? [...places].sort((a, b) => (i18n.language === 'ar' ? a.name.ar.localeCompare(b.name.ar, 'ar') : a.name.fr.localeCompare(b.name.fr, 'fr'))) : null;
+
+  return (
+    <div className="page lighting-page" lang={i18n.language}>
+      <h1>{t('title')}</h1>
+      <p className="lede">{t('lede')}</p>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {me === 'anonymous' ? <SignIn onDone={() => void loadMe()} /> : null}
+      {me && me !== 'anonymous' && sorted ? (
+        <>
+          <nav aria-label={t('tabs.label')} className="lighting-tabs">
+            <ul>
+              {VIEWS.map((v) => (
+                <li key={v}>
+                  <a
+                    href={`?view=${v}`}
+                    aria-current={current === v ? 'page' : undefined}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      setView(v);
+                    }}
+                  >
+                    {t(`tabs.${v}`)}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          {current === 'plan' ? <PlanView places={sorted} /> : null}
+          {current === 'map' ? <LampsMap places={sorted} /> : null}
+          {current === 'alerts' ? <AlertsView canCommand={has(me, 'operator')} /> : null}
+        </>
+      ) : me !== 'anonymous' && !error ? (
+        <p role="status">{t('common.loading')}</p>
+      ) : null}
+    </div>
+  );
+}
