@@ -1,19 +1,12 @@
 /** Synthetic Streetlight entities in the Smart Data Models shape, placed in Casablanca. Deterministic. */
 
+import { mulberry32 as prng } from '../../src/region/random.ts';
+
 /** Casablanca bounding box (WGS84). */
 export const BBOX = { lonMin: -7.72, lonMax: -7.45, latMin: 33.5, latMax: 33.64 };
 
-/** mulberry32: small, fast, seedable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: small, fast, seedable — the region seeder's generator. */
+export { prng };
 
 const DISTRICTS = [
   'Anfa', 'Maarif', 'Ain Chock', 'Hay Hassani', 'Sidi Bernoussi', 'Ben Msick',

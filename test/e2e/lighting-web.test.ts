@@ -3,17 +3,14 @@
  * compares them (table, chart), downloads the comparison as CSV — in French and in Arabic, through Debian's
  * Chromium, controls found by their labels; the numbers shown are the API's, and the page passes axe.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server.ts';
-import { launchBrowser } from './web-support.ts';
+import { adminLogin, axe, buildWeb, launchBrowser, login, openPage, shotsDir, webHasChunk } from './web-support.ts';
 
-const SHOTS = 'test-results/lighting';
+const SHOTS = shotsDir('lighting');
 const T: Record<string, any> = { fr: JSON.parse(readFileSync('web/src/modules/lighting/i18n/fr.json', 'utf8')), ar: JSON.parse(readFileSync('web/src/modules/lighting/i18n/ar.json', 'utf8')) };
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SIDI_BELYOUT = '061410107';
 
 let server: TestServer;
@@ -26,25 +23,12 @@ async function api(token: string, method: string, path: string, body?: string | 
   return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
 }
 
-async function axe(page: Page, selector: string): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  return page.evaluate(async (sel) => {
-    const w = window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } };
-    const r = await w.axe.run(sel, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, selector);
-}
-
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  const assets = existsSync('web/dist/assets') ? readdirSync('web/dist/assets') : [];
-  if (!assets.some((f) => f.startsWith('LightingPage-'))) execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (!webHasChunk('LightingPage-')) buildWeb();
   server = await startServer();
-  const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'madina-demo-2026' }) });
-  const admin = ((await login.json()) as { token: string }).token;
+  const admin = await adminLogin(server.url);
   expect((await api(admin, 'POST', '/api/auth/users', { username: 'planner', password: 'a-long-password', roles: ['planner'], communes: ['*'] })).status).toBe(201);
-  const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'planner', password: 'a-long-password' }) });
-  planner = ((await res.json()) as { token: string }).token;
+  planner = await login(server.url, 'planner', 'a-long-password');
   // A small inventory: one cabinet and five lamps (HPS, MH, LED) in Sidi Belyout.
   for (const [type, file] of [
     ['StreetlightControlCabinet', 'cabinets.csv'],
@@ -62,10 +46,7 @@ afterAll(async () => {
 describe.each(['fr', 'ar'])('lighting master plan in the browser (%s)', (lang) => {
   const t = T[lang];
   it('builds two scenarios, compares them and downloads the comparison', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: lang === 'ar' ? 'ar-MA' : 'fr-MA', reducedMotion: 'reduce', acceptDownloads: true });
-    await ctx.addCookies([{ name: 'madina_session', value: planner, url: server.url }]);
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
+    const page = await openPage(browser, { url: server.url, token: planner, lang, viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     await page.goto(`${server.url}/lighting?view=plan&lang=${lang}`);
     await page.getByRole('heading', { level: 1, name: t.title }).waitFor();
     expect(await page.evaluate(() => document.documentElement.dir)).toBe(lang === 'ar' ? 'rtl' : 'ltr');
@@ -124,17 +105,14 @@ describe.each(['fr', 'ar'])('lighting master plan in the browser (%s)', (lang) =
     expect(csv.filter((l) => l.startsWith('LED + 50%,total,'))).toHaveLength(1);
 
     expect(await axe(page, '.lighting-page')).toEqual([]);
-    await ctx.close();
+    await page.context().close();
   });
 });
 
 describe('lighting operations in the browser (fr)', () => {
   const t = T.fr;
   it('shows a new fault alert live, and the lamps on the map, accessibly', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'fr-MA', reducedMotion: 'reduce' });
-    await ctx.addCookies([{ name: 'madina_session', value: planner, url: server.url }]);
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
+    const page = await openPage(browser, { url: server.url, token: planner, lang: 'fr', viewport: { width: 1280, height: 1000 } });
     await page.goto(`${server.url}/lighting?view=alerts&lang=fr`);
     await page.getByRole('heading', { name: t.alerts.title }).waitFor();
     await page.getByText(t.alerts.empty).waitFor();
@@ -155,6 +133,6 @@ describe('lighting operations in the browser (fr)', () => {
     await page.getByLabel(t.map.byTechnology).check();
     await page.screenshot({ path: `${SHOTS}/map-fr.png` });
     expect(await axe(page, '.lighting-page')).toEqual([]);
-    await ctx.close();
+    await page.context().close();
   });
 });

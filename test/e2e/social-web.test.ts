@@ -3,18 +3,14 @@
  * Debian's Chromium — a desk agent fills the wizard (keyboard-reachable controls found by their labels),
  * refers the person to the first recommended centre, and that centre's worker accepts it in the inbox.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServer, type TestServer } from '../support/server.ts';
-import { launchBrowser } from './web-support.ts';
+import { adminLogin, axe, buildWeb, launchBrowser, login, openPage, shotsDir, webStale } from './web-support.ts';
 
-const SHOTS = 'test-results/social';
+const SHOTS = shotsDir('social');
 const T: Record<string, any> = { fr: JSON.parse(readFileSync('web/src/modules/social/i18n/fr.json', 'utf8')), ar: JSON.parse(readFileSync('web/src/modules/social/i18n/ar.json', 'utf8')) };
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ANFA = '061410101';
 
 let server: TestServer;
@@ -30,35 +26,16 @@ async function api(token: string, method: string, path: string, body?: unknown) 
 async function userToken(username: string, roles: string[], communes: string[], centreId?: string): Promise<string> {
   const created = await api(adminToken, 'POST', '/api/auth/users', { username, password: 'a-long-password', roles, communes, centreId });
   expect(created.status).toBe(201);
-  const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'a-long-password' }) });
-  return ((await res.json()) as { token: string }).token;
+  return login(server.url, username, 'a-long-password');
 }
 
-async function pageAs(token: string, lang: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'ar' ? 'ar-MA' : 'fr-MA', reducedMotion: 'reduce' });
-  await ctx.addCookies([{ name: 'madina_session', value: token, url: server.url }]);
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  return page;
-}
-
-async function axe(page: Page, selector: string): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  return page.evaluate(async (sel) => {
-    const w = window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } };
-    const r = await w.axe.run(sel, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, selector);
-}
+const pageAs = (token: string, lang: string): Promise<Page> => openPage(browser, { url: server.url, token, lang, viewport: { width: 1280, height: 900 } });
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   // The server serves web/dist: rebuild it when any web source is newer than the build.
-  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  if (!existsSync('web/dist/index.html') || newest('web/src') > statSync('web/dist/index.html').mtimeMs) execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (webStale()) buildWeb();
   server = await startServer({ env: { MADINA_SEED: 'auto', MADINA_SEED_SCALE: 'tiny', MADINA_SIMULATOR: 'off', MQTT_PORT: String(await freePort()) } });
-  const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'madina-demo-2026' }) });
-  adminToken = ((await login.json()) as { token: string }).token;
+  adminToken = await adminLogin(server.url);
   browser = await launchBrowser();
 }, 180_000);
 afterAll(async () => {

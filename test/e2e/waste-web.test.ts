@@ -3,17 +3,14 @@
  * tomorrow's collection, follows the progress, and sees the routes on the map — one line per truck
  * through numbered stops — with the plan's table, in French and in Arabic.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
-import type { Browser, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startServer, type TestServer } from '../support/server.ts';
-import { launchBrowser } from './web-support.ts';
+import { adminLogin, axe, buildWeb, launchBrowser, openPage, shotsDir, webHasChunk } from './web-support.ts';
 
-const SHOTS = 'test-results/waste';
+const SHOTS = shotsDir('waste');
 const T: Record<string, any> = { fr: JSON.parse(readFileSync('web/src/modules/waste/i18n/fr.json', 'utf8')), ar: JSON.parse(readFileSync('web/src/modules/waste/i18n/ar.json', 'utf8')) };
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server: TestServer;
 let browser: Browser;
@@ -21,22 +18,10 @@ let token: string;
 let place: string;
 let containerCount: number;
 
-async function axe(page: Page, selector: string): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  return page.evaluate(async (sel) => {
-    const w = window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } };
-    const r = await w.axe.run(sel, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, selector);
-}
-
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  const assets = existsSync('web/dist/assets') ? readdirSync('web/dist/assets') : [];
-  if (!assets.some((f) => f.startsWith('WastePage-'))) execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (!webHasChunk('WastePage-')) buildWeb();
   server = await startServer({ env: { MADINA_SEED: 'auto', MADINA_SEED_SCALE: 'tiny', MADINA_SIMULATOR: 'off', MQTT_PORT: String(await freePort()) } });
-  const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'madina-demo-2026' }) });
-  token = ((await login.json()) as { token: string }).token;
+  token = await adminLogin(server.url);
   const deadline = Date.now() + 150_000;
   while (Date.now() < deadline && (await fetch(`${server.url}/ngsi-ld/v1/entities/urn:ngsi-ld:Region:MA-06`)).status !== 200) await new Promise((r) => setTimeout(r, 1000));
   const bins = (await (await fetch(`${server.url}/ngsi-ld/v1/entities?type=WasteContainer&attrs=binCapacity&limit=1000&options=keyValues`)).json()) as { scope: string }[];
@@ -53,11 +38,8 @@ afterAll(async () => {
 describe.each(['fr', 'ar'])('waste collection in the browser (%s)', (lang) => {
   const t = T[lang];
   it('plans a collection for a place of the seeded region and shows the routes on the map', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'ar' ? 'ar-MA' : 'fr-MA', reducedMotion: 'reduce' });
-    await ctx.addCookies([{ name: 'madina_session', value: token, url: server.url }]);
-    const page = await ctx.newPage();
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const page = await openPage(browser, { url: server.url, token, lang, viewport: { width: 1280, height: 900 }, onPageError: (e) => errors.push(e.message) });
     await page.goto(`${server.url}/waste?commune=${place}&lang=${lang}`);
     await page.getByRole('heading', { name: t.form.title }).waitFor();
     expect(await page.evaluate(() => document.documentElement.dir)).toBe(lang === 'ar' ? 'rtl' : 'ltr');
@@ -94,6 +76,6 @@ describe.each(['fr', 'ar'])('waste collection in the browser (%s)', (lang) => {
     await page.screenshot({ path: `${SHOTS}/plan-${lang}.png` });
     expect(await axe(page, '.waste-page')).toEqual([]);
     expect(errors).toEqual([]);
-    await ctx.close();
+    await page.context().close();
   });
 });

@@ -3,9 +3,11 @@
  * and seeds a small city through the NGSI-LD API (the real region boundaries, synthetic assets).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHROMIUM = process.env.MADINA_CHROMIUM ?? '/usr/bin/chromium';
@@ -21,6 +23,67 @@ export function launchBrowser(): Promise<Browser> {
     // WebGL in headless Chromium without a GPU runs on SwiftShader, which recent Chromium only enables when asked.
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-swiftshader', '--use-angle=swiftshader'],
   });
+}
+
+/** Builds web/dist with vite (what the server serves). */
+export function buildWeb() {
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** Whether web/dist holds a chunk whose name starts with the prefix (a lazily loaded page, e.g. `WastePage-`). */
+export function webHasChunk(prefix: string): boolean {
+  const assets = existsSync(`${ROOT}web/dist/assets`) ? readdirSync(`${ROOT}web/dist/assets`) : [];
+  return assets.some((f) => f.startsWith(prefix));
+}
+
+/** Whether web/dist is missing or older than some web source. */
+export function webStale(): boolean {
+  const newest = (dir: string): number => Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+  return !existsSync(`${ROOT}web/dist/index.html`) || newest(`${ROOT}web/src`) > statSync(`${ROOT}web/dist/index.html`).mtimeMs;
+}
+
+/** The screenshot folder of a test (test-results/<name>), created. */
+export function shotsDir(name: string): string {
+  const dir = `test-results/${name}`;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Signs in through the API; the session token. */
+export async function login(url: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** The demo administrator's session token. */
+export const adminLogin = (url: string) => login(url, 'admin', 'madina-demo-2026');
+
+/**
+ * A page in a fresh browser context: the language's locale (ar-MA or fr-MA), reduced motion, signed in with
+ * the session token; page errors go to onPageError (by default, logged).
+ */
+export async function openPage(
+  browser: Browser,
+  opts: { url: string; token: string; lang: string; viewport: { width: number; height: number }; acceptDownloads?: boolean; onPageError?: (e: Error) => void },
+): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: opts.viewport, locale: opts.lang === 'ar' ? 'ar-MA' : 'fr-MA', reducedMotion: 'reduce', ...(opts.acceptDownloads ? { acceptDownloads: true } : {}) });
+  await ctx.addCookies([{ name: 'madina_session', value: opts.token, url: opts.url }]);
+  const page = await ctx.newPage();
+  page.on('pageerror', opts.onPageError ?? ((e) => console.error('page error:', e.message)));
+  return page;
+}
+
+let axeSource: string | undefined;
+
+/** The serious and critical WCAG 2.1 A/AA violations axe finds under the selector, one line each. */
+export async function axe(page: Page, selector: string): Promise<string[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async (sel) => {
+    const w = window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } };
+    const r = await w.axe.run(sel, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
 }
 
 type Entity = Record<string, unknown> & { id: string; type: string };

@@ -9,6 +9,7 @@
  *   polygon whose edge leaves the other between two vertices is not detected).
  * - Polygons are planar in longitude/latitude (as PostGIS geometry, SRID 4326); holes are honoured.
  */
+import { EARTH_RADIUS_M as R, haversineM as haversine } from '../../platform/geo/haversine.ts';
 import type { GeoJsonGeometry, GeoQuery } from '../query/geo.ts';
 
 type Pos = number[];
@@ -21,16 +22,10 @@ interface Shape {
   polygons: Pos[][][];
 }
 
-const R = 6_371_008.8;
 const rad = (d: number) => (d * Math.PI) / 180;
 
 /** Great-circle distance in metres. */
-export function haversineM(a: Pos, b: Pos): number {
-  const dLat = rad(b[1] - a[1]);
-  const dLon = rad(b[0] - a[0]);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a[1])) * Math.cos(rad(b[1])) * Math.sin(dLon / 2) ** 2;
-  return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
-}
+export const haversineM = (a: Pos, b: Pos): number => haversine(a[0], a[1], b[0], b[1]);
 
 function shapeOf(g: GeoJsonGeometry): Shape {
   const s: Shape = { points: [], lines: [], polygons: [] };

@@ -21,6 +21,7 @@
  *   than the fleet has, the plan is refused with the containers that cannot be served.
  */
 import { instanceFromCoordinates, routesCost, solutionViolations, solveCvrpAsync, type CvrpInstance, type CvrpSolution } from '../../optimize/vrp/index.ts';
+import { haversineM as haversineLonLat } from '../../platform/geo/haversine.ts';
 import { WasteErrors } from './errors.ts';
 import { predictLevel, type FillForecast } from './forecast.ts';
 
@@ -92,16 +93,8 @@ export interface CollectionPlan {
   solver: { iterations: number; elapsedMs: number; stoppedBy: string }[];
 }
 
-const EARTH_RADIUS_M = 6_371_008.8;
-const rad = (d: number) => (d * Math.PI) / 180;
-
 /** Great-circle distance in metres (haversine, mean Earth radius). */
-export function haversineM(a: LonLat, b: LonLat): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLon = rad(b.lon - a.lon);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-}
+export const haversineM = (a: LonLat, b: LonLat): number => haversineLonLat(a.lon, a.lat, b.lon, b.lat);
 
 /** Road distance estimate in metres: haversine × detour factor. */
 export const detourDistance =

@@ -1,9 +1,13 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useQueryParam } from '../../app/router';
+import { useMe } from '../../app/session';
+import { SignIn, type SignInKeys } from '../../app/SignIn';
 import { api, Problem, TRANSITIONS, type Service } from './citizen-api';
 import { formatDateTime } from './i18n-setup';
 import './citizen.css';
+
+const OFFICE_SIGN_IN: SignInKeys = { title: 'office.signIn', username: 'office.username', password: 'office.password', failed: 'office.signInFailed', submit: 'office.signInSubmit' };
 
 interface Me {
   name: string;
@@ -45,42 +49,6 @@ interface Detail {
   media_url: string | null;
   overdue: boolean;
   events: { at: string; fromState: string | null; toState: string; note: string | null; actor: string }[];
-}
-
-function SignIn({ onDone }: { onDone(): void }) {
-  const { t } = useTranslation('citizen');
-  const [failed, setFailed] = useState(false);
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    try {
-      await api('POST', '/auth/login', { username: f.get('username'), password: f.get('password') });
-      onDone();
-    } catch {
-      setFailed(true);
-    }
-  }
-  return (
-    <form className="card" onSubmit={submit} aria-labelledby="office-signin">
-      <h2 id="office-signin">{t('office.signIn')}</h2>
-      <div className="field">
-        <label htmlFor="office-user">{t('office.username')}</label>
-        <input id="office-user" name="username" autoComplete="username" required />
-      </div>
-      <div className="field">
-        <label htmlFor="office-password">{t('office.password')}</label>
-        <input id="office-password" name="password" type="password" autoComplete="current-password" required />
-      </div>
-      {failed ? (
-        <p className="error" role="alert">
-          {t('office.signInFailed')}
-        </p>
-      ) : null}
-      <button type="submit" className="primary">
-        {t('office.signInSubmit')}
-      </button>
-    </form>
-  );
 }
 
 function RequestDetail({ id, onChanged }: { id: string; onChanged(): void }) {
@@ -205,7 +173,6 @@ function RequestDetail({ id, onChanged }: { id: string; onChanged(): void }) {
 /** The back office: queues per commune and service with SLA alerts, the list, one request to handle. */
 export default function BackOfficePage() {
   const { t, i18n } = useTranslation('citizen');
-  const [me, setMe] = useState<Me | null | 'anonymous'>(null);
   const [queues, setQueues] = useState<Queue[]>([]);
   const [items, setItems] = useState<{ total: number; items: Item[] } | null>(null);
   const [services, setServices] = useState<Service[]>([]);
@@ -214,10 +181,7 @@ export default function BackOfficePage() {
   const [error, setError] = useState<string | null>(null);
   const lang = i18n.language;
 
-  const loadMe = () => api<Me>('GET', '/auth/me').then(setMe, (e) => (e instanceof Problem && e.status === 401 ? setMe('anonymous') : setError(e.message)));
-  useEffect(() => {
-    void loadMe();
-  }, []);
+  const [me, loadMe] = useMe<Me>(api, Problem, (e) => setError(e.message));
   const refresh = useCallback(() => {
     const q = new URLSearchParams({ limit: '100' });
     if (filter.service_code) q.set('service_code', filter.service_code);
@@ -247,7 +211,7 @@ export default function BackOfficePage() {
           {error}
         </p>
       ) : null}
-      {me === 'anonymous' ? <SignIn onDone={() => void loadMe()} /> : null}
+      {me === 'anonymous' ? <SignIn ns="citizen" api={api} idPrefix="office" titleId="office-signin" className="card" keys={OFFICE_SIGN_IN} onDone={() => void loadMe()} /> : null}
       {me && me !== 'anonymous' ? (
         <>
           {overdueTotal ? (

@@ -1,6 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { addModuleTranslations } from '../../app/i18n';
+import { has, useMe } from '../../app/session';
+import { SignIn } from '../../app/SignIn';
 import { useQueryParam } from '../../app/router';
 import { AlertsView } from './AlertsView';
 import ar from './i18n/ar.json';
@@ -13,62 +15,16 @@ import './lighting.css';
 
 addModuleTranslations('lighting', { fr, ar, en });
 
-const has = (me: Me, ...roles: string[]) => me.roles.includes('administrator') || roles.some((r) => me.roles.includes(r));
 const VIEWS = ['plan', 'map', 'alerts'] as const;
-
-function SignIn({ onDone }: { onDone(): void }) {
-  const { t } = useTranslation('lighting');
-  const [failed, setFailed] = useState(false);
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    try {
-      await api('POST', '/auth/login', { username: f.get('username'), password: f.get('password') });
-      onDone();
-    } catch {
-      setFailed(true);
-    }
-  }
-  return (
-    <form className="card lighting-signin" onSubmit={submit} aria-labelledby="lighting-signin-title">
-      <h2 id="lighting-signin-title">{t('signIn.title')}</h2>
-      <p>{t('signIn.text')}</p>
-      <div className="field">
-        <label htmlFor="lighting-user">{t('signIn.username')}</label>
-        <input id="lighting-user" name="username" autoComplete="username" required />
-      </div>
-      <div className="field">
-        <label htmlFor="lighting-password">{t('signIn.password')}</label>
-        <input id="lighting-password" name="password" type="password" autoComplete="current-password" required />
-      </div>
-      {failed ? (
-        <p className="error" role="alert">
-          {t('signIn.failed')}
-        </p>
-      ) : null}
-      <button type="submit" className="primary">
-        {t('signIn.submit')}
-      </button>
-    </form>
-  );
-}
 
 /** Public lighting: master-plan scenarios, the lamps on the map, alerts and remote control. */
 export default function LightingPage() {
   const { t, i18n } = useTranslation('lighting');
   const [view, setView] = useQueryParam('view');
-  const [me, setMe] = useState<Me | null | 'anonymous'>(null);
   const [places, setPlaces] = useState<Place[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [me, loadMe] = useMe<Me>(api, Problem, (e) => setError(e.message));
 
-  const loadMe = () =>
-    api<Me>('GET', '/auth/me').then(
-      (m) => setMe(m),
-      (e) => (e instanceof Problem && e.status === 401 ? setMe('anonymous') : setError(e.message)),
-    );
-  useEffect(() => {
-    void loadMe();
-  }, []);
   useEffect(() => {
     if (!me || me === 'anonymous') return;
     api<{ places: Place[] }>('GET', '/lighting/places').then(
@@ -89,7 +45,7 @@ export default function LightingPage() {
           {error}
         </p>
       ) : null}
-      {me === 'anonymous' ? <SignIn onDone={() => void loadMe()} /> : null}
+      {me === 'anonymous' ? <SignIn ns="lighting" api={api} idPrefix="lighting" titleId="lighting-signin-title" className="card lighting-signin" onDone={() => void loadMe()} /> : null}
       {me && me !== 'anonymous' && sorted ? (
         <>
           <nav aria-label={t('tabs.label')} className="lighting-tabs">

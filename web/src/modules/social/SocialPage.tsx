@@ -1,6 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { addModuleTranslations } from '../../app/i18n';
+import { has, useMe } from '../../app/session';
+import { SignIn } from '../../app/SignIn';
 import { useQueryParam } from '../../app/router';
 import { CaseDetail } from './CaseDetail';
 import { DashboardView } from './DashboardView';
@@ -14,44 +16,6 @@ import './social.css';
 
 addModuleTranslations('social', { fr, ar, en });
 
-const has = (me: Me, ...roles: string[]) => me.roles.includes('administrator') || roles.some((r) => me.roles.includes(r));
-
-function SignIn({ onDone }: { onDone(): void }) {
-  const { t } = useTranslation('social');
-  const [failed, setFailed] = useState(false);
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    try {
-      await api('POST', '/auth/login', { username: f.get('username'), password: f.get('password') });
-      onDone();
-    } catch {
-      setFailed(true);
-    }
-  }
-  return (
-    <form className="card social-signin" onSubmit={submit} aria-labelledby="signin-title">
-      <h2 id="signin-title">{t('signIn.title')}</h2>
-      <p>{t('signIn.text')}</p>
-      <div className="field">
-        <label htmlFor="signin-user">{t('signIn.username')}</label>
-        <input id="signin-user" name="username" autoComplete="username" required />
-      </div>
-      <div className="field">
-        <label htmlFor="signin-password">{t('signIn.password')}</label>
-        <input id="signin-password" name="password" type="password" autoComplete="current-password" required />
-      </div>
-      {failed ? (
-        <p className="error" role="alert">
-          {t('signIn.failed')}
-        </p>
-      ) : null}
-      <button type="submit" className="primary">
-        {t('signIn.submit')}
-      </button>
-    </form>
-  );
-}
 
 function CasesList({ onOpen }: { onOpen(id: string): void }) {
   const { t, i18n } = useTranslation('social');
@@ -99,19 +63,11 @@ export default function SocialPage() {
   const { t, i18n } = useTranslation('social');
   const [view, setView] = useQueryParam('view');
   const [caseId, setCaseId] = useQueryParam('case');
-  const [me, setMe] = useState<Me | null | 'anonymous'>(null);
   const [ctx, setCtx] = useState<{ vocabulary: Vocabulary; places: Place[]; centres: Centre[] } | null>(null);
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [me, loadMe] = useMe<Me>(api, Problem, (e) => setError(e.message));
 
-  const loadMe = () =>
-    api<Me>('GET', '/auth/me').then(
-      (m) => setMe(m),
-      (e) => (e instanceof Problem && e.status === 401 ? setMe('anonymous') : setError(e.message)),
-    );
-  useEffect(() => {
-    void loadMe();
-  }, []);
   useEffect(() => {
     if (!me || me === 'anonymous') return;
     Promise.all([api<Vocabulary>('GET', '/social/vocabulary'), api<{ places: Place[] }>('GET', '/social/places'), api<{ items: Centre[] }>('GET', '/social/centres')]).then(
@@ -140,7 +96,7 @@ export default function SocialPage() {
           {t('common.error', { detail: error })}
         </p>
       ) : null}
-      {me === 'anonymous' ? <SignIn onDone={() => void loadMe()} /> : null}
+      {me === 'anonymous' ? <SignIn ns="social" api={api} idPrefix="signin" titleId="signin-title" className="card social-signin" onDone={() => void loadMe()} /> : null}
       {me && me !== 'anonymous' && ctx ? (
         <>
           <nav aria-label={t('tabs.label')} className="social-tabs">

@@ -2,6 +2,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { queryAll, localText } from '../../app/api';
 import { addModuleTranslations } from '../../app/i18n';
+import { useMe } from '../../app/session';
+import { SignIn, SIGN_IN_KEYS } from '../../app/SignIn';
 import { useQueryParam } from '../../app/router';
 import ar from './i18n/ar.json';
 import en from './i18n/en.json';
@@ -13,42 +15,6 @@ import './waste.css';
 addModuleTranslations('waste', { fr, ar, en });
 
 const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-
-function SignIn({ onDone }: { onDone(): void }) {
-  const { t } = useTranslation('waste');
-  const [failed, setFailed] = useState(false);
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    try {
-      await api('POST', '/auth/login', { username: f.get('username'), password: f.get('password') });
-      onDone();
-    } catch {
-      setFailed(true);
-    }
-  }
-  return (
-    <form className="card waste-signin" onSubmit={submit} aria-labelledby="waste-signin-title">
-      <h2 id="waste-signin-title">{t('signIn.title')}</h2>
-      <div className="field">
-        <label htmlFor="waste-user">{t('signIn.username')}</label>
-        <input id="waste-user" name="username" autoComplete="username" required />
-      </div>
-      <div className="field">
-        <label htmlFor="waste-password">{t('signIn.password')}</label>
-        <input id="waste-password" name="password" type="password" autoComplete="current-password" required />
-      </div>
-      {failed ? (
-        <p className="error" role="alert">
-          {t('signIn.failed')}
-        </p>
-      ) : null}
-      <button type="submit" className="primary">
-        {t('signIn.submit')}
-      </button>
-    </form>
-  );
-}
 
 interface Failure {
   detail: string;
@@ -65,7 +31,6 @@ function failureOf(err: any): Failure {
 export default function WastePage() {
   const { t, i18n } = useTranslation('waste');
   const lang = i18n.language;
-  const [me, setMe] = useState<Me | null | 'anonymous'>(null);
   const [places, setPlaces] = useState<PlaceOption[] | null>(null);
   const [placeCode, setPlaceCode] = useQueryParam('commune');
   const [planId, setPlanId] = useQueryParam('plan');
@@ -73,17 +38,10 @@ export default function WastePage() {
   const [plans, setPlans] = useState<PlanListItem[]>([]);
   const [progress, setProgress] = useState<{ fraction: number; phase: string; bestKm?: number } | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
+  const [me, loadMe] = useMe<Me>(api, Problem, (e) => setFailure(failureOf(e)));
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const loadMe = () =>
-    api<Me>('GET', '/auth/me').then(
-      (m) => setMe(m),
-      (e) => (e instanceof Problem && e.status === 401 ? setMe('anonymous') : setFailure(failureOf(e))),
-    );
-  useEffect(() => {
-    void loadMe();
-  }, []);
   useEffect(() => {
     if (!me || me === 'anonymous') return;
     queryAll({ type: 'Commune,Arrondissement', attrs: 'name,code' }).then(
@@ -157,7 +115,7 @@ export default function WastePage() {
     <div className="page waste-page" lang={lang}>
       <h1>{t('title')}</h1>
       <p className="lede">{t('lede')}</p>
-      {me === 'anonymous' ? <SignIn onDone={() => void loadMe()} /> : null}
+      {me === 'anonymous' ? <SignIn ns="waste" api={api} idPrefix="waste" titleId="waste-signin-title" className="card waste-signin" keys={{ ...SIGN_IN_KEYS, text: undefined }} onDone={() => void loadMe()} /> : null}
       {me && me !== 'anonymous' && sorted ? (
         <div className="waste-grid">
           <div className="waste-side">
