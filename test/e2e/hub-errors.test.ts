@@ -2,6 +2,7 @@
  * Black box: every refusal is an NGSI-LD ProblemDetails (§5.5.2-5.5.3) with the right type and status;
  * hostile query strings are 400, never 500, and leave the data alone; a refused write writes nothing.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../support/server.ts';
 import { client, enc, etsiText, expectProblem, uid } from './ngsi-client.ts';
@@ -83,9 +84,26 @@ describe('malformed requests', () => {
   });
 
   it('a body over the 4 MB default limit is 413 PayloadTooLarge', async () => {
-    const big = { id: uid('Streetlight'), type: 'Streetlight', blob: { type: 'Property', value: 'x'.repeat(4 * 1024 * 1024) } };
-    expectProblem(await http.post('/entities', big), 413, 'PayloadTooLarge');
-    expectProblem(await http.get(`/entities/${enc(big.id)}`), 404, 'ResourceNotFound');
+    // Announce 5 MB but send only the start: the server must refuse on the declared length alone.
+    // (Streaming all 5 MB races the server closing the socket after its 413: a client-side reset.)
+    const id = uid('Streetlight');
+    const head = JSON.stringify({ id, type: 'Streetlight', blob: { type: 'Property', value: 'x'.repeat(1000) } });
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(`${server.url}/ngsi-ld/v1/entities`);
+      const req = request(
+        { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 5 * 1024 * 1024 } },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write(head);
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body).type).toBe('https://uri.etsi.org/ngsi-ld/errors/PayloadTooLarge');
+    expectProblem(await http.get(`/entities/${enc(id)}`), 404, 'ResourceNotFound');
   });
 
   it('an unknown path is 404 ResourceNotFound', async () => {
