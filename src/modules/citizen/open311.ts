@@ -138,7 +138,7 @@ export function checkAttribute(def: AttributeDef, values: string[]): AttributeVa
 }
 
 /** Everything the standard and the service definition require; throws the Open311 error to answer. */
-export function validateReport(input: ReportInput, service: ServiceDef | undefined): ValidReport {
+export function validateReport(input: ReportInput, service: ServiceDef | undefined, opts: { requireAttributes?: boolean } = {}): ValidReport {
   if (!clean(input.serviceCode)) throw CitizenErrors.missingServiceCode.with();
   if (!service) throw CitizenErrors.serviceCodeNotFound.with(`service_code ${JSON.stringify(input.serviceCode)} is not offered here`);
   const latS = clean(input.lat);
@@ -178,7 +178,7 @@ export function validateReport(input: ReportInput, service: ServiceDef | undefin
   for (const def of defs.values()) {
     const values = input.attributes[def.code] ?? [];
     if (values.every((v) => v.trim() === '')) {
-      if (def.required) throw CitizenErrors.badAttribute.with(`attribute[${def.code}] is required`);
+      if (def.required && opts.requireAttributes !== false) throw CitizenErrors.badAttribute.with(`attribute[${def.code}] is required`);
       continue;
     }
     attributes[def.code] = checkAttribute(def, values);

@@ -7,10 +7,13 @@ import { addBodyParsers, baseUrlOf, isMultipart, langOf, type Limits } from './h
 import { readReportInput } from './open311.ts';
 import type { CitizenPlaces } from './places.ts';
 import type { CitizenService } from './service.ts';
+import { INTERNAL_SOURCES, type InternalSource } from './store.ts';
 import { STATES, type State } from './workflow.ts';
 
 const tags = ['citizen'];
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } };
+const REF = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9._:~-]+$' };
+const workRefParams = { type: 'object', required: ['source', 'external_ref'], properties: { source: { type: 'string', enum: [...INTERNAL_SOURCES] }, external_ref: REF } };
 
 export function citizenRoutes(app: FastifyInstance, citizen: CitizenService, places: CitizenPlaces, limits: Limits, photoMaxBytes: number) {
   return app.register(
@@ -113,6 +116,69 @@ export function citizenRoutes(app: FastifyInstance, citizen: CitizenService, pla
 
       scope.get<{ Params: { id: string } }>('/requests/:id', { schema: { tags, params: idParam }, preHandler: staff }, async (req) =>
         citizen.detail(req.principal, req.params.id, langOf(req), baseUrlOf(req)),
+      );
+
+      // Internal work requests, opened by other modules in-process (they act as the system principal): no
+      // reporter, no contact; idempotent on (source, external_ref).
+      const operator = requireRole('operator');
+      scope.post<{
+        Body: { service_code: string; lat: number; long: number; description?: string; asset_id?: string; attributes?: Record<string, string | string[]>; source: InternalSource; external_ref: string };
+      }>(
+        '/work-requests',
+        {
+          schema: {
+            tags,
+            summary: 'Open (or find) the work request of another module’s finding, e.g. a lighting fault',
+            body: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['service_code', 'lat', 'long', 'source', 'external_ref'],
+              properties: {
+                service_code: { type: 'string', minLength: 1, maxLength: 100 },
+                lat: { type: 'number', minimum: -90, maximum: 90 },
+                long: { type: 'number', minimum: -180, maximum: 180 },
+                description: { type: 'string', maxLength: 4000 },
+                asset_id: { type: 'string', minLength: 1, maxLength: 300 },
+                attributes: { type: 'object', maxProperties: 20, additionalProperties: { anyOf: [{ type: 'string', maxLength: 500 }, { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 500 } }] } },
+                source: { type: 'string', enum: [...INTERNAL_SOURCES] },
+                external_ref: REF,
+              },
+            },
+          },
+          preHandler: operator,
+        },
+        async (req, reply) => {
+          const b = req.body;
+          const { created, request } = await citizen.openWorkRequest({
+            serviceCode: b.service_code,
+            lat: b.lat,
+            lon: b.long,
+            description: b.description,
+            assetId: b.asset_id,
+            attributes: b.attributes,
+            source: b.source,
+            externalRef: b.external_ref,
+          });
+          return reply.code(created ? 201 : 200).send({ ...request, created });
+        },
+      );
+
+      scope.get<{ Params: { source: string; external_ref: string } }>('/work-requests/:source/:external_ref', { schema: { tags, params: workRefParams }, preHandler: staff }, async (req) =>
+        citizen.workRequest(req.params.source, req.params.external_ref),
+      );
+
+      scope.post<{ Params: { source: string; external_ref: string }; Body: { note?: string } | undefined }>(
+        '/work-requests/:source/:external_ref/resolve',
+        {
+          schema: {
+            tags,
+            summary: 'The finding went away: the work request becomes fixed, with a public note',
+            params: workRefParams,
+            body: { type: 'object', additionalProperties: false, properties: { note: { type: 'string', maxLength: 2000 } } },
+          },
+          preHandler: operator,
+        },
+        async (req) => citizen.resolveWorkRequest(req.principal, req.params.source, req.params.external_ref, req.body?.note),
       );
 
       scope.post<{ Params: { id: string }; Body: { state: string; note?: string; assignee?: string; duplicateOf?: string } }>(

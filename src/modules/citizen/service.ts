@@ -12,7 +12,7 @@ import { computeIndicators, indicatorEntities, requestEntity } from './indicator
 import { requestJson, serviceDefinitionJson, serviceJson, slaNotice, validateReport, type PublicRequest, type ReportInput } from './open311.ts';
 import { checkPhoto, PhotoError } from './photo.ts';
 import type { CitizenPlaces } from './places.ts';
-import type { CitizenStore, RequestFilter, RequestRow } from './store.ts';
+import type { CitizenStore, InternalSource, RequestFilter, RequestRow } from './store.ts';
 import { canMove, isClosed, isState, STATE_LABELS, type State } from './workflow.ts';
 
 const M_PER_DEG = 111_195;
@@ -23,6 +23,56 @@ export interface SubmitContext {
   apiKeyId: string | null;
   photo?: Uint8Array;
   lang: Lang;
+}
+
+/** A work request another module opens (e.g. a lighting fault): no reporter, no contact. */
+export interface WorkRequestInput {
+  serviceCode: string;
+  lat: number;
+  lon: number;
+  description?: string;
+  assetId?: string;
+  attributes?: Record<string, string | string[]>;
+  source: InternalSource;
+  externalRef: string;
+}
+
+/** What the internal work-request API answers (and `created`: false when the reference already had one). */
+export interface WorkRequest {
+  service_request_id: string;
+  source: string;
+  external_ref: string;
+  service_code: string;
+  state: State;
+  note: string | null;
+  commune_code: string;
+  asset_id: string | null;
+  duplicate_of: string | null;
+  requested_datetime: string;
+  updated_datetime: string;
+}
+
+const workRequestJson = (r: RequestRow): WorkRequest => ({
+  service_request_id: r.id,
+  source: r.source,
+  external_ref: r.externalRef ?? '',
+  service_code: r.serviceCode,
+  state: r.state,
+  note: r.note,
+  commune_code: r.communeCode,
+  asset_id: r.assetId,
+  duplicate_of: r.duplicateOf,
+  requested_datetime: r.requestedAt.toISOString(),
+  updated_datetime: r.updatedAt.toISOString(),
+});
+
+interface FileContext {
+  source: 'open311' | 'web' | InternalSource;
+  apiKeyId: string | null;
+  photo?: Uint8Array;
+  lang: Lang;
+  /** Internal work requests: idempotent on (source, externalRef), start acknowledged, asset given by the caller. */
+  internal?: { externalRef: string; assetId?: string };
 }
 
 export interface Submitted {
@@ -70,8 +120,39 @@ export class CitizenService {
 
   /** Validates, places, links and stores a report; nothing is stored when any check fails. */
   async submit(input: ReportInput, ctx: SubmitContext): Promise<Submitted> {
+    return (await this.file(input, ctx)).out;
+  }
+
+  /**
+   * Opens a work request for another module, through the same checks, placing, duplicate rule and hub mirror
+   * as a citizen's report, in state `acknowledged`; the same (source, externalRef) gives back the existing one.
+   */
+  async openWorkRequest(w: WorkRequestInput): Promise<{ created: boolean; request: WorkRequest }> {
+    const existing = await this.store.byExternalRef(this.db, w.source, w.externalRef);
+    if (existing) return { created: false, request: workRequestJson(existing) };
+    const attributes = Object.fromEntries(Object.entries(w.attributes ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+    const input: ReportInput = { serviceCode: w.serviceCode, lat: String(w.lat), long: String(w.lon), description: w.description, attributes, contact: {} };
+    const { out, created } = await this.file(input, { source: w.source, apiKeyId: null, lang: 'fr', internal: { externalRef: w.externalRef, assetId: w.assetId } });
+    return { created, request: workRequestJson(await this.request(out.service_request_id)) };
+  }
+
+  async workRequest(source: string, externalRef: string): Promise<WorkRequest> {
+    const r = await this.store.byExternalRef(this.db, source, externalRef);
+    if (!r) throw CitizenErrors.requestNotFound.with(`No work request ${JSON.stringify(externalRef)} from ${source}`);
+    return workRequestJson(r);
+  }
+
+  /** The calling module saw the problem go away: the request becomes `fixed` with a public note (already closed: unchanged). */
+  async resolveWorkRequest(p: Principal, source: string, externalRef: string, note?: string): Promise<WorkRequest> {
+    const r = await this.store.byExternalRef(this.db, source, externalRef);
+    if (!r) throw CitizenErrors.requestNotFound.with(`No work request ${JSON.stringify(externalRef)} from ${source}`);
+    if (isClosed(r.state)) return workRequestJson(r);
+    return workRequestJson(await this.transition(p, r.id, { state: 'fixed', note }));
+  }
+
+  private async file(input: ReportInput, ctx: FileContext): Promise<{ out: Submitted; created: boolean }> {
     const service = serviceByCode(input.serviceCode?.trim() ?? '');
-    const report = validateReport(input, service);
+    const report = validateReport(input, service, { requireAttributes: !ctx.internal });
     const svc = service!;
     if (report.jurisdictionId) this.checkJurisdiction(report.jurisdictionId);
     const place = this.places.locate(report.lon, report.lat);
@@ -88,7 +169,11 @@ export class CitizenService {
         throw (ctx.photo.length > this.config.photoMaxBytes ? CitizenErrors.photoTooLarge : CitizenErrors.badPhoto).with(err.message);
       }
     }
-    const asset = svc.assetType ? await this.nearestAsset(svc.assetType, report.lon, report.lat) : undefined;
+    const asset = ctx.internal?.assetId
+      ? { id: ctx.internal.assetId, distanceM: 0 }
+      : svc.assetType
+        ? await this.nearestAsset(svc.assetType, report.lon, report.lat)
+        : undefined;
     const at = this.now();
     const agency = [
       `Commune ${place.communeName.fr}`,
@@ -98,9 +183,13 @@ export class CitizenService {
     const token = randomBytes(16).toString('hex');
     const photoId = photo ? randomUUID() : null;
 
-    const { id, duplicateOf } = await this.db.transaction(async (tx) => {
+    const { id, duplicateOf, existing } = await this.db.transaction(async (tx) => {
       // One writer per category at a time, so two reports of the same problem cannot both become originals.
       await tx.query('SELECT pg_advisory_xact_lock(7361311, hashtext($1))', [svc.code]);
+      if (ctx.internal) {
+        const known = await this.store.byExternalRef(tx, ctx.source, ctx.internal.externalRef);
+        if (known) return { id: known.id, duplicateOf: known.duplicateOf, existing: true };
+      }
       const dLat = this.config.duplicateRadiusM / M_PER_DEG;
       const dLon = dLat / Math.cos((report.lat * Math.PI) / 180);
       const since = new Date(at.getTime() - this.config.duplicateDays * 86_400_000);
@@ -109,7 +198,7 @@ export class CitizenService {
         radiusM: this.config.duplicateRadiusM,
         days: this.config.duplicateDays,
       });
-      const state: State = original ? 'duplicate' : 'submitted';
+      const state: State = original ? 'duplicate' : ctx.internal ? 'acknowledged' : 'submitted';
       const newId = await this.store.insertRequest(tx, {
         token,
         serviceCode: svc.code,
@@ -136,13 +225,14 @@ export class CitizenService {
         requestedAt: at,
         updatedAt: at,
         expectedAt: new Date(at.getTime() + svc.slaHours * 3_600_000),
+        externalRef: ctx.internal?.externalRef ?? null,
       });
       await this.store.insertEvent(tx, newId, { at, fromState: null, toState: state, note: original ? `Duplicate of ${original.id}` : null, actor: ctx.source });
       if (Object.keys(report.contact).length) await this.store.insertContact(tx, newId, report.contact);
       if (photo && photoId) await this.store.insertPhoto(tx, photoId, newId, photo.type, photo.bytes);
-      return { id: newId, duplicateOf: original?.id ?? null };
+      return { id: newId, duplicateOf: original?.id ?? null, existing: false };
     });
-    this.afterChange();
+    if (!existing) this.afterChange();
     const notice = duplicateOf
       ? {
           fr: `Ce problème a déjà été signalé (demande ${duplicateOf}) : votre signalement y est rattaché et suit son avancement.`,
@@ -150,7 +240,7 @@ export class CitizenService {
           en: `This problem was already reported (request ${duplicateOf}): your report is linked to it and follows its progress.`,
         }[ctx.lang]
       : slaNotice(svc, ctx.lang);
-    return { service_request_id: id, token, service_notice: notice, duplicate_of: duplicateOf, asset_id: asset?.id ?? null };
+    return { out: { service_request_id: id, token, service_notice: notice, duplicate_of: duplicateOf, asset_id: asset?.id ?? null }, created: !existing };
   }
 
   /** The nearest asset of a type within the radius, through the hub (geo-query, then haversine). */
@@ -308,6 +398,7 @@ export class CitizenService {
       assetDistanceM: r.assetDistanceM,
       assignee: r.assignee,
       source: r.source,
+      externalRef: r.externalRef,
       contact: (await this.store.contact(this.db, id)) ?? null,
       events: (await this.store.events(this.db, id)).map((e) => ({ ...e, at: e.at.toISOString() })),
     };

@@ -9,9 +9,16 @@ export interface RequestRow extends MirroredRequest {
   attributes: Record<string, AttributeValue>;
   photoId: string | null;
   assignee: string | null;
-  source: 'open311' | 'web';
+  source: RequestSource;
   assetDistanceM: number | null;
+  /** The calling module's reference of an internal work request (e.g. a lighting alert id). */
+  externalRef: string | null;
 }
+
+/** Modules that may open internal work requests (POST /api/citizen/work-requests). */
+export const INTERNAL_SOURCES = ['lighting'] as const;
+export type InternalSource = (typeof INTERNAL_SOURCES)[number];
+export type RequestSource = 'open311' | 'web' | InternalSource;
 
 const toRow = (r: any): RequestRow => ({
   id: r.id,
@@ -36,6 +43,7 @@ const toRow = (r: any): RequestRow => ({
   photoId: r.photo_id,
   assignee: r.assignee,
   source: r.source,
+  externalRef: r.external_ref ?? null,
   requestedAt: new Date(r.requested_at),
   updatedAt: new Date(r.updated_at),
   expectedAt: r.expected_at ? new Date(r.expected_at) : null,
@@ -69,12 +77,12 @@ export class CitizenStore {
     const res = await q.query<{ id: string }>(
       `INSERT INTO citizen_requests (token, service_code, state, note, description, address, address_id, attributes, lat, lon, commune_code,
          arrondissement_code, scope, agency, asset_id, asset_distance_m, duplicate_of, media_url, photo_id, assignee, source, api_key_id,
-         requested_at, updated_at, expected_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
+         requested_at, updated_at, expected_at, external_ref)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id`,
       [
         r.token, r.serviceCode, r.state, r.note, r.description, r.address, r.addressId, JSON.stringify(r.attributes), r.lat, r.lon, r.communeCode,
         r.arrondissementCode, r.scope, r.agency, r.assetId, r.assetDistanceM, r.duplicateOf, r.mediaUrl, r.photoId, r.assignee, r.source, r.apiKeyId,
-        r.requestedAt, r.updatedAt, r.expectedAt,
+        r.requestedAt, r.updatedAt, r.expectedAt, r.externalRef,
       ],
     );
     return res.rows[0].id;
@@ -130,6 +138,11 @@ export class CitizenStore {
 
   async forUpdate(q: Queryable, id: string): Promise<RequestRow | undefined> {
     const r = (await q.query('SELECT * FROM citizen_requests WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    return r ? toRow(r) : undefined;
+  }
+
+  async byExternalRef(q: Queryable, source: string, externalRef: string): Promise<RequestRow | undefined> {
+    const r = (await q.query('SELECT * FROM citizen_requests WHERE source = $1 AND external_ref = $2', [source, externalRef])).rows[0];
     return r ? toRow(r) : undefined;
   }
 

@@ -15,6 +15,7 @@ import { lightingRoutes } from './routes.ts';
 import { DEFAULT_ASSUMPTIONS, withDefaults, type Assumptions } from './scenarios.ts';
 import { DEFAULT_LIGHTING_OPTIONS, LightingService } from './service.ts';
 import { LightingStore } from './store.ts';
+import { inProcessSender, WorkRequests } from './work-requests.ts';
 
 export const lightingMigrations = (): Migration[] => migrationsIn('lighting', new URL('./migrations/', import.meta.url));
 
@@ -51,13 +52,25 @@ export function assumptionsFromEnv(env: NodeJS.ProcessEnv): Assumptions {
 /** Registers /api/lighting (run lightingMigrations() first) and the live fault detection on the hub's changes. */
 export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, iot: IotAgent | undefined, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<LightingModule> {
   const client = new HubClient(inProcessTransport(app));
-  const service = new LightingService(db, new LightingStore(), client, iot, log, {
-    ...DEFAULT_LIGHTING_OPTIONS,
-    assumptions: assumptionsFromEnv(env),
-    expectedPeriodS: envNumber(env, 'MADINA_LIGHTING_EXPECTED_PERIOD_S') ?? DEFAULT_LIGHTING_OPTIONS.expectedPeriodS,
-    planStart: env.MADINA_LIGHTING_PLAN_START ? new Date(env.MADINA_LIGHTING_PLAN_START).toISOString() : DEFAULT_LIGHTING_OPTIONS.planStart,
-    now: () => new Date(),
-  });
+  let ready = false;
+  let stopped = false;
+  // Faults open work requests in citizen services through its API (in-process, as the system), once the server is ready.
+  const workRequests = new WorkRequests(inProcessSender(app, () => ready && !stopped));
+  const service = new LightingService(
+    db,
+    new LightingStore(),
+    client,
+    iot,
+    log,
+    {
+      ...DEFAULT_LIGHTING_OPTIONS,
+      assumptions: assumptionsFromEnv(env),
+      expectedPeriodS: envNumber(env, 'MADINA_LIGHTING_EXPECTED_PERIOD_S') ?? DEFAULT_LIGHTING_OPTIONS.expectedPeriodS,
+      planStart: env.MADINA_LIGHTING_PLAN_START ? new Date(env.MADINA_LIGHTING_PLAN_START).toISOString() : DEFAULT_LIGHTING_OPTIONS.planStart,
+      now: () => new Date(),
+    },
+    workRequests,
+  );
   const core = await hub.contexts.mapper(undefined);
   await service.init((term) => core.expand(term));
   hub.entities.onCommitted((tenant, changes) => service.onCommitted(tenant, changes));
@@ -67,9 +80,9 @@ export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, i
 
   let sweep: NodeJS.Timeout | undefined;
   let daily: NodeJS.Timeout | undefined;
-  let stopped = false;
   let priming: Promise<unknown> = Promise.resolve();
   app.addHook('onReady', async () => {
+    ready = true;
     // Hub reads go through the in-process client, so they wait until the server is ready.
     priming = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => service.primeFromHub())

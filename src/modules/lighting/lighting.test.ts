@@ -10,6 +10,7 @@ import { annualBurningHours } from './burning-hours.ts';
 import { DEFAULT_ASSUMPTIONS } from './scenarios.ts';
 import { DEFAULT_LIGHTING_OPTIONS, LightingService, type AlertEvent } from './service.ts';
 import { LightingStore } from './store.ts';
+import { WorkRequests } from './work-requests.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/lighting/${name}`, import.meta.url), 'utf8');
 const SIDI_BELYOUT = '061410107';
@@ -141,12 +142,32 @@ describe('/api/lighting', () => {
     const open = await until(() => call('GET', '/api/lighting/alerts?open=true'), (r) => r.body.total === 1);
     expect(open.body.items.map((a: { lampId: string; kind: string }) => `${a.lampId} ${a.kind}`)).toEqual(['urn:ngsi-ld:Streetlight:sb-0001 offAtNight']);
     expect(open.body.items[0]).toMatchObject({ communeCode: '006141010', scope: '/MA-06/006141010/061410107', raisedAt: '2026-01-15T23:00:00.000Z' });
+    // The fault became a citizen-services work request, referenced by the alert's id.
+    const alert = (await until(() => call('GET', '/api/lighting/alerts?open=true'), (r) => !!r.body.items[0]?.workRequestId)).body.items[0];
+    const wr = await call('GET', `/api/citizen/work-requests/lighting/${alert.id}`);
+    expect(wr.status).toBe(200);
+    expect(wr.body).toMatchObject({ service_request_id: alert.workRequestId, service_code: 'eclairage-panne', state: 'acknowledged', commune_code: '006141010', asset_id: 'urn:ngsi-ld:Streetlight:sb-0001' });
+    const detail = await call('GET', `/api/citizen/requests/${alert.workRequestId}`);
+    expect(detail.body).toMatchObject({ contact: null, source: 'lighting', attributes: { fault: 'off' }, lat: 33.589, long: -7.633 });
+    expect(detail.body.description).toContain(`lighting alert ${alert.id}`);
+    // The fault seen again while open: still one alert, one request.
+    await send({ powerState: 'off', powerConsumption: 0.4, TimeInstant: '2026-01-15T23:10:00Z' });
+    await m.iot.drain();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await call('GET', '/api/lighting/alerts?open=true')).body.total).toBe(1);
+    expect((await call('GET', '/api/citizen/requests?service_code=eclairage-panne')).body.total).toBe(1);
     // 150 W HPS with 15% loss: 172.5 W is normal.
     await send({ powerState: 'on', powerConsumption: 172, illuminanceLevel: 1, TimeInstant: '2026-01-15T23:20:00Z' });
     await m.iot.drain();
     await until(() => call('GET', '/api/lighting/alerts?open=true'), (r) => r.body.total === 0);
+    await until(() => call('GET', `/api/citizen/work-requests/lighting/${alert.id}`), (r) => r.body.state === 'fixed');
     const all = await call('GET', '/api/lighting/alerts');
-    expect(all.body.items[0]).toMatchObject({ kind: 'offAtNight', clearedAt: '2026-01-15T23:20:00.000Z' });
+    expect(all.body.items[0]).toMatchObject({ kind: 'offAtNight', clearedAt: '2026-01-15T23:20:00.000Z', workRequestId: alert.workRequestId });
+    const fixed = await call('GET', `/api/citizen/requests/${alert.workRequestId}`);
+    expect(fixed.body).toMatchObject({ state: 'fixed', status: 'closed' });
+    expect(fixed.body.status_notes).toContain('normal again');
+    expect(fixed.body.events.map((e: { toState: string }) => e.toState)).toEqual(['acknowledged', 'fixed']);
+    expect((await call('GET', '/api/citizen/requests?service_code=eclairage-panne')).body.total).toBe(1);
   });
 
   it('shows alerts and allows commands only in the communes (or arrondissements) of the caller', async () => {
@@ -166,7 +187,7 @@ describe('/api/lighting', () => {
     expect((await call('POST', '/api/lighting/scenarios', plan, { token: settat })).status).toBe(403);
   });
 
-  it('after a restart, watches lamps that reported before and raises noData when one stays silent', async () => {
+  it('after a restart, watches lamps that reported before and raises noData when one stays silent (even with citizen services unreachable)', async () => {
     // sb-0002 last reported three hours ago (observedAt); a fresh service (as after a restart) reads that from the hub.
     const at = new Date(Date.now() - 3 * 3_600_000).toISOString();
     await call('POST', '/ngsi-ld/v1/entities/urn:ngsi-ld:Streetlight:sb-0002/attrs', { powerState: { type: 'Property', value: 'off', observedAt: at } });
@@ -175,7 +196,9 @@ describe('/api/lighting', () => {
       ...DEFAULT_LIGHTING_OPTIONS,
       assumptions: DEFAULT_ASSUMPTIONS,
       now: () => new Date(now),
-    });
+    }, new WorkRequests(async () => {
+      throw new Error('citizen services unreachable');
+    }));
     await svc.init((term) => term);
     expect(await svc.primeFromHub()).toBeGreaterThanOrEqual(1);
     const seen: AlertEvent[] = [];
@@ -185,7 +208,7 @@ describe('/api/lighting', () => {
     // Silent 3 h > 2 × 3,600 s.
     expect(seen.map((e) => `${e.change} ${e.alert.kind} ${e.alert.lampId}`)).toContain('raised noData urn:ngsi-ld:Streetlight:sb-0002');
     const noData = seen.find((e) => e.alert.lampId.endsWith('sb-0002'))!;
-    expect(noData.alert).toMatchObject({ communeCode: '006141010', detail: { lastSeen: at, expectedPeriodS: 3600 } });
+    expect(noData.alert).toMatchObject({ communeCode: '006141010', detail: { lastSeen: at, expectedPeriodS: 3600 }, workRequestId: null });
     // Once raised, not again.
     now += 60_000;
     svc.sweep();

@@ -18,6 +18,7 @@ import { computeIndicators, indicatorEntities, type LightingIndicators, type Lig
 import { checkFile, columnsOf, FIELDS, FileSyntaxError, readInventoryFile, referencedIds, toRecord, type FileFormat, type InventoryType, type Problem } from './inventory.ts';
 import { BASELINE, comparisonCsv, evaluateScenario, mergeClasses, scenarioProblems, TECHNOLOGIES, withDefaults, type AreaInventory, type Assumptions, type LampClass, type Scenario, type ScenarioResult, type Technology } from './scenarios.ts';
 import type { AlertRow, CommandRow, LightingStore } from './store.ts';
+import type { WorkRequests } from './work-requests.ts';
 
 export type AreaKind = 'commune' | 'arrondissement' | 'group';
 export interface AreaRef {
@@ -112,6 +113,8 @@ export class LightingService {
     private readonly iot: IotAgent | undefined,
     private readonly log: Logger,
     readonly options: LightingOptions,
+    /** Citizen-services work requests for faults (absent: alerts only). */
+    private readonly workRequests?: WorkRequests,
   ) {}
 
   /** Restores open alerts into the fault state machines; `expand` maps attribute names to the hub's IRIs. */
@@ -433,27 +436,50 @@ export class LightingService {
     return n;
   }
 
-  private enqueue(events: { lamp: { communeCode?: string; scope?: string }; e: FaultEvent }[]) {
+  private enqueue(events: { lamp: { communeCode?: string; scope?: string; spec?: LampSpec }; e: FaultEvent }[]) {
     this.queue = this.queue
       .then(async () => {
         for (const { lamp, e } of events) {
           const at = new Date(e.at).toISOString();
-          const row =
+          let row =
             e.change === 'raised'
               ? await this.store.raise(this.db, { lampId: e.lampId, kind: e.kind, communeCode: lamp.communeCode, scope: lamp.scope, at, detail: e.detail })
               : await this.store.clear(this.db, e.lampId, e.kind, at);
           if (!row) continue;
-          // TODO(citizen): open an internal work request for raised faults once the citizen module exposes one.
+          if (e.change === 'raised' && lamp.spec) row = await this.openWorkRequest(row, lamp.spec);
+          else if (e.change === 'cleared' && row.workRequestId) await this.resolveWorkRequest(row);
           for (const l of this.listeners) l({ change: e.change, alert: row });
         }
       })
       .catch((err) => this.log.error({ err }, 'lighting: recording alerts failed'));
   }
 
+  /** A raised alert becomes a citizen-services work request; failing to reach that module only logs. */
+  private async openWorkRequest(row: AlertRow, at: { lat: number; lon: number }): Promise<AlertRow> {
+    if (!this.workRequests) return row;
+    try {
+      const id = await this.workRequests.open(row, at);
+      await this.store.setWorkRequest(this.db, row.id, id);
+      return { ...row, workRequestId: id };
+    } catch (err) {
+      this.log.warn({ err, alert: row.id }, 'lighting: could not open a work request for the alert');
+      return row;
+    }
+  }
+
+  private async resolveWorkRequest(row: AlertRow): Promise<void> {
+    if (!this.workRequests) return;
+    try {
+      await this.workRequests.resolve(row);
+    } catch (err) {
+      this.log.warn({ err, alert: row.id, workRequest: row.workRequestId }, 'lighting: could not resolve the work request of the alert');
+    }
+  }
+
   /** Raises noData for lamps silent too long (run every minute). */
   sweep(): void {
     const now = this.options.now().getTime();
-    const events: { lamp: { communeCode?: string; scope?: string }; e: FaultEvent }[] = [];
+    const events: { lamp: { communeCode?: string; scope?: string; spec?: LampSpec }; e: FaultEvent }[] = [];
     for (const entry of this.lamps.values()) {
       if (!entry.spec) continue;
       const r = checkSilence(entry.state, entry.spec, now, this.options.faults);

@@ -11,6 +11,8 @@ export interface AlertRow {
   raisedAt: string;
   clearedAt: string | null;
   detail: Record<string, unknown>;
+  /** The citizen-services work request opened for this alert, if any. */
+  workRequestId: string | null;
 }
 
 export interface AlertFilter {
@@ -45,6 +47,7 @@ function alertOf(r: Record<string, unknown>): AlertRow {
     raisedAt: iso(r.raised_at)!,
     clearedAt: iso(r.cleared_at),
     detail: (r.detail as Record<string, unknown>) ?? {},
+    workRequestId: r.work_request_id === null || r.work_request_id === undefined ? null : String(r.work_request_id),
   };
 }
 
@@ -67,6 +70,10 @@ export class LightingStore {
       [lampId, kind, at],
     );
     return r.rows[0] ? alertOf(r.rows[0]) : undefined;
+  }
+
+  async setWorkRequest(q: Queryable, alertId: string, workRequestId: string): Promise<void> {
+    await q.query('UPDATE lighting_alerts SET work_request_id = $2, updated_at = now() WHERE id = $1', [alertId, workRequestId]);
   }
 
   async openAlerts(q: Queryable): Promise<AlertRow[]> {
