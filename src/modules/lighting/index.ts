@@ -55,7 +55,9 @@ export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, i
   let ready = false;
   let stopped = false;
   // Faults open work requests in citizen services through its API (in-process, as the system), once the server is ready.
-  const workRequests = new WorkRequests(inProcessSender(app, () => ready && !stopped));
+  // MADINA_LIGHTING_WORK_REQUESTS=off keeps faults as alerts only (cities that dispatch crews another way).
+  const workRequests =
+    env.MADINA_LIGHTING_WORK_REQUESTS === 'off' ? undefined : new WorkRequests(inProcessSender(app, () => ready && !stopped));
   const service = new LightingService(
     db,
     new LightingStore(),
