@@ -7,6 +7,7 @@ import { isPlainObject, isUri } from '../entities/validate.ts';
 import type { ContextService } from '../jsonld/context-service.ts';
 import type { TermMapper } from '../jsonld/term-mapper.ts';
 import { buildEntityFilter, type EntityQuery } from '../query/entity-filter.ts';
+import { entityQueryFromParams, syntax } from './entity-query.ts';
 import { parseGeoQuery } from '../query/geo.ts';
 import { parseQuery } from '../query/q.ts';
 import { parseScopeQuery } from '../query/scope.ts';
@@ -76,41 +77,6 @@ function renderOptions(query: Query, mapper: TermMapper): RenderOptions & { geom
     o.omitAttrs = new Set(omit.filter((a) => !CORE_MEMBERS.has(a)).map((a) => mapper.expand(a)));
   }
   return o;
-}
-
-function syntax<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof Problem) throw err;
-    throw HubErrors.badRequestData.with((err as Error).message);
-  }
-}
-
-/** GET /entities parameters (§6.4.3.2) into an EntityQuery. */
-function entityQueryFromParams(query: Query): EntityQuery {
-  const q: EntityQuery = {};
-  const type = stringParam(query, 'type');
-  if (type !== undefined) q.type = syntax(() => parseTypeExpression(type));
-  const ids = listParam(query, 'id');
-  if (ids) {
-    for (const id of ids) if (!isUri(id)) throw HubErrors.badRequestData.with(`id ${JSON.stringify(id)} is not a URI`);
-    q.ids = ids;
-  }
-  q.idPattern = stringParam(query, 'idPattern');
-  q.attrs = listParam(query, 'attrs');
-  const qs = stringParam(query, 'q');
-  if (qs !== undefined) q.q = syntax(() => parseQuery(qs));
-  const scopeQ = stringParam(query, 'scopeQ');
-  if (scopeQ !== undefined) q.scopeQ = syntax(() => parseScopeQuery(scopeQ));
-  const georel = stringParam(query, 'georel');
-  const geometry = stringParam(query, 'geometry');
-  const coordinates = stringParam(query, 'coordinates');
-  const geoproperty = stringParam(query, 'geoproperty');
-  if (georel !== undefined || geometry !== undefined || coordinates !== undefined) {
-    q.geo = syntax(() => parseGeoQuery({ georel, geometry, coordinates, geoproperty }));
-  }
-  return q;
 }
 
 /** The Query body of POST /entityOperations/query (§5.2.23). */
@@ -225,7 +191,7 @@ export function entityRoutes(app: FastifyInstance, deps: EntityRouteDeps) {
   app.get('/entities', async (req: Req, reply) => {
     const tenant = tenantOf(req);
     const mapper = await requestMapper(req, contexts);
-    const query = entityQueryFromParams(req.query);
+    const query = entityQueryFromParams(req.query, { attrsFilter: true });
     // v1.8 lets a query have no filter at all; the bounded limit keeps it cheap.
     return sendEntities(req, reply, mapper, tenant, query);
   });

@@ -2,15 +2,15 @@
 import { HubErrors } from '../errors.ts';
 import type { AttributeInstance } from '../entities/model.ts';
 import { parseAttributes, parseEntity } from '../entities/parse.ts';
-import { isPlainObject, isUri } from '../entities/validate.ts';
+import { isPlainObject } from '../entities/validate.ts';
 import type { TermMapper } from '../jsonld/term-mapper.ts';
 import type { EntityQuery } from '../query/entity-filter.ts';
 import { parseGeoQuery } from '../query/geo.ts';
 import { parseQuery } from '../query/q.ts';
 import { parseScopeQuery } from '../query/scope.ts';
 import { parseTypeExpression } from '../query/type-expr.ts';
-import { Problem } from '../../platform/http/problem.ts';
 import type { TemporalEntityInput } from './service.ts';
+import { syntax } from '../http/entity-query.ts';
 
 const CORE = new Set(['id', '@id', 'type', '@type', 'scope', '@context', 'createdAt', 'modifiedAt', 'deletedAt']);
 const MAX_INSTANCES_PER_REQUEST = 10_000;
@@ -54,48 +54,6 @@ export function parseInstancePatch(body: unknown, attrName: string, mapper: Term
   const inst = parsed.attrs[iri]?.[0];
   if (!inst) throw HubErrors.badRequestData.with('The body must describe the attribute instance');
   return inst;
-}
-
-function syntax<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof Problem) throw err;
-    throw HubErrors.badRequestData.with((err as Error).message);
-  }
-}
-
-function one(query: Record<string, unknown>, name: string): string | undefined {
-  const v = query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw HubErrors.badRequestData.with(`Parameter ${name} must be given once`);
-  return v;
-}
-
-/** The entity selection of GET /temporal/entities (§6.18.3.1): type, id, idPattern, q, scopeQ, geo. */
-export function entityQueryFromParams(query: Record<string, unknown>): EntityQuery {
-  const q: EntityQuery = {};
-  const type = one(query, 'type');
-  if (type !== undefined) q.type = syntax(() => parseTypeExpression(type));
-  const ids = one(query, 'id');
-  if (ids !== undefined) {
-    const list = ids.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const id of list) if (!isUri(id)) throw HubErrors.badRequestData.with(`id ${JSON.stringify(id)} is not a URI`);
-    q.ids = list;
-  }
-  q.idPattern = one(query, 'idPattern');
-  const qs = one(query, 'q');
-  if (qs !== undefined) q.q = syntax(() => parseQuery(qs));
-  const scopeQ = one(query, 'scopeQ');
-  if (scopeQ !== undefined) q.scopeQ = syntax(() => parseScopeQuery(scopeQ));
-  const georel = one(query, 'georel');
-  const geometry = one(query, 'geometry');
-  const coordinates = one(query, 'coordinates');
-  const geoproperty = one(query, 'geoproperty');
-  if (georel !== undefined || geometry !== undefined || coordinates !== undefined) {
-    q.geo = syntax(() => parseGeoQuery({ georel, geometry, coordinates, geoproperty }));
-  }
-  return q;
 }
 
 /**

@@ -15,7 +15,8 @@ import {
 import type { ContextService } from '../jsonld/context-service.ts';
 import type { TermMapper } from '../jsonld/term-mapper.ts';
 import { buildEntityFilter, type EntityQuery } from '../query/entity-filter.ts';
-import { entityQueryFromParams, parseInstancePatch, parseTemporalEntity, temporalQueryFromBody } from './input.ts';
+import { entityQueryFromParams } from '../http/entity-query.ts';
+import { parseInstancePatch, parseTemporalEntity, temporalQueryFromBody } from './input.ts';
 import type { TemporalResult, TemporalService } from './service.ts';
 import { contentRange } from './shape.ts';
 import { parseTemporalQuery } from './temporal-query.ts';
@@ -71,7 +72,7 @@ export function temporalRoutes(app: FastifyInstance, deps: TemporalRouteDeps) {
 
   app.get('/temporal/entities', async (req: Req, reply) => {
     const mapper = await requestMapper(req, contexts);
-    return runQuery(req, reply, mapper, entityQueryFromParams(req.query), listParam(req.query, 'attrs'), req.query);
+    return runQuery(req, reply, mapper, entityQueryFromParams(req.query, { attrsFilter: false }), listParam(req.query, 'attrs'), req.query);
   });
 
   app.post('/temporal/entityOperations/query', async (req: Req, reply) => {
