@@ -24,9 +24,9 @@ import { migrate } from '../src/platform/db/migrator.ts';
 import { openPglite } from '../src/platform/db/pglite.ts';
 import { openPostgres } from '../src/platform/db/postgres.ts';
 import { hubMigrations } from '../src/hub/index.ts';
-import { pgliteTemplateDir } from '../test/support/test-env.ts';
+import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { abortLoad, runLoad } from './lib/cannon.ts';
-import { freePort, installSignalHandlers, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child } from './lib/proc.ts';
+import { freePort, installSignalHandlers, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child, madinaStartArgs } from './lib/proc.ts';
 import { consoleTable, evaluateTargets, writeDocs, type HubBenchResult, type ScenarioName, type ScenarioResult } from './lib/report.ts';
 import { measureStorageCeiling } from './lib/storage-ceiling.ts';
 import { BBOX, entityId, prng, randomPoint, streetlight } from './lib/streetlight.ts';
@@ -173,10 +173,8 @@ async function prepareStore(driver: 'pglite' | 'postgres'): Promise<Store> {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'madina-bench-'));
   const drop = onCleanup('remove PGlite data dir', () => rmSync(dataDir, { recursive: true, force: true }));
-  const template = pgliteTemplateDir();
-  const warm = existsSync(template);
-  if (warm) cpSync(template, join(dataDir, 'pg'), { recursive: true });
-  log(`PGlite data dir ${dataDir} (${warm ? 'copied from the test template' : 'cold initdb'})`);
+  cpSync(await ensurePgliteTemplate(), join(dataDir, 'pg'), { recursive: true });
+  log(`PGlite data dir ${dataDir} (copied from the test template)`);
   const pkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string };
   return {
     env: { MADINA_DATA_DIR: dataDir },
@@ -194,7 +192,7 @@ async function startMadina(store: Store): Promise<{ child: Child; base: string; 
   const mqttPort = await freePort();
   const child = startChild(
     process.execPath,
-    ['bin/madina.js', 'start'],
+    madinaStartArgs(),
     { ...store.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', MQTT_PORT: String(mqttPort) },
     ROOT,
   );

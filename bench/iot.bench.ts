@@ -24,8 +24,10 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
-import { pgliteTemplateDir } from '../test/support/test-env.ts';
-import { freePort, installSignalHandlers, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child } from './lib/proc.ts';
+import { disableNagle } from '../src/platform/mqtt-nodelay.ts';
+import { ensurePgliteTemplate } from '../test/global-setup.ts';
+import { freePort, installSignalHandlers, madinaStartArgs, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child } from './lib/proc.ts';
+import { writeDocSection } from './lib/docs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -98,8 +100,7 @@ async function freshStore(): Promise<{ env: Record<string, string>; drop(): Prom
     url.pathname = `/${name}`;
     return { env: { DATABASE_URL: url.toString() }, drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
   }
-  const template = pgliteTemplateDir();
-  if (!existsSync(template)) throw new Error(`no PGlite template at ${template}: run the tests once (npm test) to build it`);
+  const template = await ensurePgliteTemplate();
   const dir = mkdtempSync(join(tmpdir(), 'madina-bench-iot-'));
   cpSync(template, join(dir, 'pg'), { recursive: true });
   return { env: { MADINA_DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
@@ -162,9 +163,7 @@ async function runMode(broker: 'embedded' | 'mosquitto'): Promise<ModeResult> {
     ...(broker === 'embedded' ? { MQTT_PORT: String(mqttPort) } : { MQTT_URL: mosquittoUrl }),
   };
   log(`${broker}: starting Madina (${driver}) on :${port}, MQTT ${mqttUrl}`);
-  // MADINA_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
-  const nodeArgs = (process.env.MADINA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: Child = startChild(process.execPath, [...nodeArgs, 'bin/madina.js', 'start'], env, ROOT);
+  const child: Child = startChild(process.execPath, madinaStartArgs(), env, ROOT);
   const stopChild = onCleanup('server', () => child.stop());
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/health`, child, 120_000);
@@ -202,7 +201,7 @@ async function runMode(broker: 'embedded' | 'mosquitto'): Promise<ModeResult> {
   log(`${broker}: provisioned ${devices} devices + ${MARKERS} markers in ${provisionMs} ms`);
 
   const clients: MqttClient[] = [];
-  for (let i = 0; i < PUBLISHERS; i++) clients.push(await mqtt.connectAsync(mqttUrl, { clientId: `bench-${randomUUID().slice(0, 8)}`, reconnectPeriod: 0 }));
+  for (let i = 0; i < PUBLISHERS; i++) clients.push(disableNagle(await mqtt.connectAsync(mqttUrl, { clientId: `bench-${randomUUID().slice(0, 8)}`, reconnectPeriod: 0 })));
   const closeClients = onCleanup('mqtt clients', async () => {
     for (const c of clients) await c.endAsync(true).catch(() => {});
   });
@@ -350,15 +349,7 @@ function section(r: { date: string; commit?: string; driver: string; machine: st
 }
 
 function writeSection(text: string): void {
-  const doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf('## IoT ingestion (npm run bench:iot)');
-  let next: string;
-  if (start < 0) next = `${doc.trimEnd()}\n\n${text}`;
-  else {
-    const after = doc.indexOf('\n## ', start + 1);
-    next = doc.slice(0, start) + text + (after < 0 ? '' : doc.slice(after + 1));
-  }
-  writeFileSync(DOCS, next.endsWith('\n') ? next : `${next}\n`);
+  writeDocSection(DOCS, '## IoT ingestion (npm run bench:iot)', text);
 }
 
 async function main() {

@@ -17,15 +17,16 @@
  * the load generator and the receivers share this one. Results: bench/results/notify-<driver>-<stamp>.json
  * and the "Notifications" section of docs/benchmarks.md.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
-import { pgliteTemplateDir } from '../test/support/test-env.ts';
-import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp } from './lib/proc.ts';
+import { ensurePgliteTemplate } from '../test/global-setup.ts';
+import { writeDocSubsection } from './lib/docs.ts';
+import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp, madinaStartArgs } from './lib/proc.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -81,14 +82,14 @@ async function store(): Promise<Record<string, string>> {
     return { DATABASE_URL: url.toString() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'madina-bench-notify-'));
-  if (existsSync(pgliteTemplateDir())) cpSync(pgliteTemplateDir(), join(dir, 'pg'), { recursive: true });
+  cpSync(await ensurePgliteTemplate(), join(dir, 'pg'), { recursive: true });
   onCleanup('remove data dir', () => rmSync(dir, { recursive: true, force: true }));
   return { MADINA_DATA_DIR: dir };
 }
 
 async function startMadina(env: Record<string, string>) {
   const port = await freePort();
-  const child = startChild(process.execPath, ['bin/madina.js', 'start'], { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.MADINA_BENCH_LOG_LEVEL || 'warn', MQTT_PORT: String(await freePort()) }, ROOT);
+  const child = startChild(process.execPath, madinaStartArgs(), { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.MADINA_BENCH_LOG_LEVEL || 'warn', MQTT_PORT: String(await freePort()) }, ROOT);
   const stop = onCleanup('stop Madina', () => child.stop());
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/health`, child, 180_000);
@@ -335,19 +336,6 @@ function table(results: ScenarioResult[]): string {
   ].join('\n');
 }
 
-function writeDocs(section: string) {
-  const header = '## Notifications (npm run bench:notify)';
-  const text = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(header);
-  let out: string;
-  if (start < 0) out = `${text.trimEnd()}\n\n${section}\n`;
-  else {
-    const next = text.indexOf('\n## ', start + header.length);
-    out = text.slice(0, start) + section + (next < 0 ? '\n' : `\n${text.slice(next + 1)}`);
-  }
-  writeFileSync(DOCS, out);
-}
-
 async function main() {
   const env = await store();
   const { base, stop } = await startMadina(env);
@@ -361,8 +349,8 @@ async function main() {
 
   const results: ScenarioResult[] = [];
   const only = args.only?.split(',');
-  const run = async (name: string, label: string, setup: (rec: Recorder) => Promise<{ endpoint?: (k: number) => string; close: () => Promise<void> }>) => {
-    if (aborted || (only && !only.includes(name))) return;
+  const run = async (name: string, label: string, setup: (rec: Recorder) => Promise<{ endpoint?: (k: number) => string; close: () => Promise<void> }>, keep = true) => {
+    if (aborted || (keep && only && !only.includes(name))) return;
     const rec = recorder();
     const r = await setup(rec);
     const ids = r.endpoint ? await subscribe(base, r.endpoint) : [];
@@ -371,10 +359,13 @@ async function main() {
     if (ids.length) await unsubscribe(base, ids);
     await r.close();
     const res = summarize(name, label, rec, load);
-    results.push(res);
+    if (keep) results.push(res);
     process.stderr.write(`  p50 ${res.all.p50} ms, p95 ${res.all.p95} ms, p99 ${res.all.p99} ms (${res.all.count} samples, ${res.errors} write errors)\n`);
   };
 
+  // A fresh server is not in steady state (JIT, pools, caches, the just-loaded table's first vacuum):
+  // one unrecorded pass first, so the first recorded scenario is not the one that pays for it.
+  await run('warm-up', `warm-up (HTTP, not recorded)`, (rec) => httpReceivers(rec), false);
   await run('http', `HTTP, ${RECEIVERS} receivers`, (rec) => httpReceivers(rec));
   await run('mqtt', `MQTT (${new URL(MQTT_URL).host}), ${RECEIVERS} subscribers`, (rec) => mqttReceivers(rec, `${process.pid}`));
   await run('sse', `SSE /api/live, ${RECEIVERS} clients`, (rec) => sseReceivers(rec, base));
@@ -403,20 +394,28 @@ async function main() {
   console.log(md);
   console.log(`isolation: healthy receivers' p99 degraded/first run = ${isolation.toFixed(2)} (target ≤ 1.20)`);
   console.log(`results: ${file}`);
-  writeDocs(
+  const degradedHealthy = degraded?.healthy.p99;
+  writeDocSubsection(
+    DOCS,
+    '## Notifications (npm run bench:notify)',
     [
-      '## Notifications (npm run bench:notify)',
+      `${SUBS} subscriptions over ${RECEIVERS} receivers, ${RATE} attribute updates/s (\`PATCH …/attrs\`, each matching exactly one subscription), after one unrecorded warm-up pass (a fresh server is not in steady state); ${WARMUP_S} s warm-up + ${DURATION_S} s measured per scenario.`,
       '',
-      `${stamp.slice(0, 16).replace('T', ' ')} UTC, ${driver === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded)'}; ${SUBS} subscriptions over ${RECEIVERS} receivers, ${RATE} attribute updates/s (\`PATCH …/attrs\`, each matching exactly one subscription), ${WARMUP_S} s warm-up + ${DURATION_S} s measured per scenario; ${cpus().length} cores, Node ${process.version}. Raw: \`bench/results/${file.split('/').pop()}\`.`,
+      'Latency is **change committed → receiver got it**: receipt time minus the attribute\'s `modifiedAt` (stamped in the writing transaction just before it commits). Madina runs as its own process; the load generator, the 20 receivers and (for MQTT) Mosquitto share the same 2 cores, so figures move by ±20 % or more between runs. "Healthy" = receivers 1…N−2, the ones untouched in the degraded run (receiver 0 sleeps 5 s per request, receiver N−1 is unreachable: their own notifications wait by design, so the degraded run\'s target applies to the healthy ones).',
       '',
-      'Latency is **change committed → receiver got it**: receipt time minus the attribute\'s `modifiedAt` (stamped in the writing transaction just before it commits). Madina runs as its own process; the load generator, the 20 receivers and (for MQTT) Mosquitto share the same 2 noisy cores with other work, so figures move by ±20 % or more between runs. "Healthy" = receivers 1…N−2, the ones untouched in the degraded run.',
+      'Re-run: `npm run bench:notify` (PGlite) or `npm run bench:notify -- --driver postgres`; `--rate`, `--duration`, `--subs`, `--receivers`, `--mqtt-url`, `--only http,mqtt,sse,http-degraded`, `--quick`.',
+    ].join('\n'),
+    `### ${driver === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded)'}`,
+    [
+      `${stamp.slice(0, 16).replace('T', ' ')} UTC; ${cpus().length} cores, Node ${process.version}; load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' / ')}. Raw: \`bench/results/${file.split('/').pop()}\`.`,
       '',
       md,
       '',
-      `Isolation: with one receiver sleeping 5 s per request and one unreachable, the healthy receivers' p99 is **${isolation.toFixed(2)}×** the first run's (target ≤ 1.20 ${isolation <= 1.2 ? '✅' : '❌'}). Target p99 < 50 ms: ${results.map((r) => `${r.name} ${r.all.p99 < 50 ? '✅' : '❌'} (${r.all.p99} ms)`).join(', ')}.`,
-      '',
-      'Re-run: `npm run bench:notify` (PGlite) or `npm run bench:notify -- --driver postgres`; `--rate`, `--duration`, `--subs`, `--receivers`, `--mqtt-url`, `--quick`.',
-      '',
+      `Isolation: with one receiver sleeping 5 s per request and one unreachable, the healthy receivers' p99 is **${isolation.toFixed(2)}×** the first run's (target ≤ 1.20 ${isolation <= 1.2 ? '✅' : '❌'}). ` +
+        `Target p99 < 50 ms: ${results
+          .map((r) => (r.name === 'http-degraded' ? { ...r, name: 'http-degraded (healthy receivers)', p99: degradedHealthy! } : { ...r, p99: r.all.p99 }))
+          .map((r) => `${r.name} ${r.p99 < 50 ? '✅' : '❌'} (${r.p99} ms)`)
+          .join(', ')}.`,
     ].join('\n'),
   );
 }

@@ -23,9 +23,10 @@ import { openPglite } from '../src/platform/db/pglite.ts';
 import { openPostgres } from '../src/platform/db/postgres.ts';
 import { hubMigrations } from '../src/hub/index.ts';
 import { TemporalStore } from '../src/hub/temporal/store.ts';
-import { pgliteTemplateDir } from '../test/support/test-env.ts';
+import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { abortLoad, runLoad, type LoadResult } from './lib/cannon.ts';
-import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp } from './lib/proc.ts';
+import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp, madinaStartArgs } from './lib/proc.ts';
+import { writeDocSection } from './lib/docs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -45,11 +46,12 @@ const { values: argv } = parseArgs({
     connections: { type: 'string', default: '1' },
     quick: { type: 'boolean', default: false },
     report: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (argv.help) {
-  process.stdout.write('npm run bench:temporal -- [--driver pglite|postgres|both] [--duration S] [--connections C] [--quick] [--report: only rewrite docs from bench/results]\n');
+  process.stdout.write('npm run bench:temporal -- [--driver pglite|postgres|both] [--duration S] [--connections C] [--quick] [--keep: leave the loaded store for inspection] [--report: only rewrite docs from bench/results]\n');
   process.exit(0);
 }
 const quick = argv.quick!;
@@ -137,7 +139,9 @@ async function load(db: Db): Promise<number> {
       [ATTR, iso(END), first, Math.min(params.entities, first + chunk - 1)],
     );
   }
-  await db.exec('ANALYZE hub_attribute_instances; ANALYZE hub_temporal_series; ANALYZE hub_temporal_entities');
+  // Steady state, as autovacuum leaves a table: statistics, hint bits and the visibility map (without them
+  // the first reads of fresh rows write pages, and index-only scans are not possible).
+  for (const t of ['hub_attribute_instances', 'hub_temporal_series', 'hub_temporal_entities']) await db.query(`VACUUM (ANALYZE) ${t}`);
   return params.bigInstances + params.entities * params.instancesPerEntity;
 }
 
@@ -162,7 +166,7 @@ async function openStore(driver: 'pglite' | 'postgres'): Promise<{ env: Record<s
     };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'madina-bench-temporal-'));
-  if (existsSync(pgliteTemplateDir())) cpSync(pgliteTemplateDir(), join(dataDir, 'pg'), { recursive: true });
+  cpSync(await ensurePgliteTemplate(), join(dataDir, 'pg'), { recursive: true });
   return {
     env: { MADINA_DATA_DIR: dataDir },
     open: () => openPglite(join(dataDir, 'pg')),
@@ -175,7 +179,7 @@ async function openStore(driver: 'pglite' | 'postgres'): Promise<{ env: Record<s
 async function runDriver(driver: 'pglite' | 'postgres'): Promise<TemporalBenchResult> {
   log(`${driver}: preparing the store`);
   const store = await openStore(driver);
-  const dropStore = onCleanup(`${driver} store`, () => store.drop());
+  const dropStore = argv.keep ? async () => {} : onCleanup(`${driver} store`, () => store.drop());
   const db = await store.open();
   let engine: string | undefined;
   let instances: number;
@@ -193,7 +197,7 @@ async function runDriver(driver: 'pglite' | 'postgres'): Promise<TemporalBenchRe
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = startChild(process.execPath, ['bin/madina.js', 'start'], { ...store.env, PORT: String(port), HOST: '127.0.0.1', MQTT_PORT: '0', LOG_LEVEL: 'warn' }, ROOT);
+  const child = startChild(process.execPath, madinaStartArgs(), { ...store.env, PORT: String(port), HOST: '127.0.0.1', MQTT_PORT: '0', LOG_LEVEL: 'warn' }, ROOT);
   const stopChild = onCleanup(`${driver} server`, () => child.stop());
   await waitHttp(`${base}/health`, child, 120_000);
 
@@ -242,6 +246,7 @@ async function runDriver(driver: 'pglite' | 'postgres'): Promise<TemporalBenchRe
   }
   await stopChild();
   await dropStore();
+  if (argv.keep) log(`${driver}: store kept: ${JSON.stringify(store.env)}`);
 
   const result: TemporalBenchResult = {
     bench: 'temporal',
@@ -324,16 +329,7 @@ function section(results: TemporalBenchResult[]): string {
 }
 
 function writeDocs(): void {
-  let text = readFileSync(DOCS, 'utf8');
-  const body = section(latest());
-  const start = text.indexOf(SECTION);
-  if (start >= 0) {
-    const after = text.indexOf('\n## ', start + SECTION.length);
-    text = text.slice(0, start) + body + (after >= 0 ? text.slice(after) : '');
-  } else {
-    text = text.replace(/\n*$/, '\n\n') + body;
-  }
-  writeFileSync(DOCS, text);
+  writeDocSection(DOCS, SECTION, section(latest()));
 }
 
 try {

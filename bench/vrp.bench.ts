@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { parseCvrplib } from '../src/optimize/vrp/cvrplib.ts';
 import { solveCvrp } from '../src/optimize/vrp/hgs.ts';
 import { routesCost, solutionViolations } from '../src/optimize/vrp/instance.ts';
+import { writeDocSection } from './lib/docs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA = resolve(ROOT, '..', 'shared', 'bench', 'cvrp');
@@ -241,15 +242,7 @@ function renderSection(report: {
 
 /** Replaces (or appends) our section, leaving the rest of the file alone. */
 function writeDocs(section: string): void {
-  let text = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n\nMeasured performance of Madina.\n';
-  const start = text.indexOf(SECTION);
-  if (start < 0) {
-    text = text.replace(/\s*$/, '\n\n') + section;
-  } else {
-    const after = text.indexOf('\n## ', start + SECTION.length);
-    text = text.slice(0, start) + section + (after < 0 ? '' : '\n' + text.slice(after + 1));
-  }
-  writeFileSync(DOCS, text);
+  writeDocSection(DOCS, SECTION, section);
 }
 
 function runChild(req: WorkerRequest): Promise<{ cost: number; feasible: boolean; routes: number; iterations: number; elapsedMs: number; progress: InstanceResult['progress'] }> {

@@ -19,9 +19,10 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
-import { pgliteTemplateDir } from '../test/support/test-env.ts';
+import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { ensureWebBuilt, launchBrowser } from '../test/e2e/web-support.ts';
-import { freePort, startChild, waitHttp, type Child } from './lib/proc.ts';
+import { freePort, startChild, waitHttp, type Child, madinaStartArgs } from './lib/proc.ts';
+import { writeDocSection } from './lib/docs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SEEDED = join(ROOT, 'node_modules', '.cache', 'madina', 'web-bench-region-full');
@@ -42,7 +43,7 @@ async function start(dataDir: string, extra: Record<string, string>): Promise<{ 
   const mqttPort = await freePort();
   const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', MADINA_DATA_DIR: dataDir, MQTT_PORT: String(mqttPort), MADINA_SIMULATOR: 'off', ...extra };
   delete env.DATABASE_URL;
-  const child = startChild(process.execPath, ['bin/madina.js', 'start'], env, ROOT);
+  const child = startChild(process.execPath, madinaStartArgs(), env, ROOT);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/health`, child, 120_000);
   return { child, url, mqttUrl: `mqtt://127.0.0.1:${mqttPort}` };
@@ -53,7 +54,7 @@ async function seededServer() {
     console.log('seeding the full region once (kept in node_modules/.cache/madina/web-bench-region-full)…');
     const building = `${SEEDED}.building`;
     rmSync(building, { recursive: true, force: true });
-    cpSync(pgliteTemplateDir(), building, { recursive: true });
+    cpSync(await ensurePgliteTemplate(), join(building, 'pg'), { recursive: true });
     const s = await start(building, { MADINA_SEED: 'auto', MADINA_SEED_SCALE: 'full' });
     const deadline = Date.now() + 45 * 60_000;
     while (!(await regionSeeded(s.url))) {
@@ -131,7 +132,6 @@ async function liveLatency(browser: Browser, url: string, mqttUrl: string) {
 
 function writeDocs(r: Record<string, any>) {
   const file = join(ROOT, 'docs', 'benchmarks.md');
-  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
   const section = `## Web (npm run bench:web)
 
 The web app in Debian's Chromium (headless, software WebGL) against Madina on loopback with the region seeded at full scale
@@ -149,8 +149,7 @@ ${r.when}, commit \`${r.commit}\`; ${r.cpus}; load average at the end ${r.load}.
 | JavaScript on first load, gzipped (${r.js.files.length} files) | < 500 kB | ${r.js.gzipKb} kB |
 | live update on screen after the MQTT publish, p50 of ${r.live.samples} | < 1 s | ${r.live.p50Ms} ms (max ${r.live.maxMs} ms) |
 `;
-  const re = /## Web \(npm run bench:web\)[\s\S]*?(?=\n## |$)/;
-  writeFileSync(file, re.test(doc) ? doc.replace(re, section.trimEnd() + '\n') : `${doc.trimEnd()}\n\n${section}`);
+  writeDocSection(file, '## Web (npm run bench:web)', section);
 }
 
 async function main() {

@@ -21,11 +21,17 @@ export default async function setup() {
     await admin.end();
     return;
   }
+  await ensurePgliteTemplate();
+}
+
+/** The PGlite template dir (a migrated-nothing, PostGIS-ready store), built on first use; benchmarks share it. */
+export async function ensurePgliteTemplate(): Promise<string> {
   const dir = pgliteTemplateDir();
-  if (existsSync(dir)) return;
+  if (existsSync(dir)) return dir;
   const building = `${dir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
   const db = await openPglite(building);
   await db.close();
   renameSync(building, dir);
+  return dir;
 }

@@ -79,6 +79,11 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
+/** `node … bin/madina.js start` arguments; MADINA_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server. */
+export function madinaStartArgs(): string[] {
+  return [...(process.env.MADINA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'bin/madina.js', 'start'];
+}
+
 export function startChild(cmd: string, args: string[], env: Record<string, string>, cwd: string): Child {
   const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   liveChildren.add(proc);

@@ -1,8 +1,9 @@
 /** Result format of bench:hub, the console table and the docs/benchmarks.md section. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadResult } from './cannon.ts';
 import type { StorageCeiling } from './storage-ceiling.ts';
+import { writeDocSection } from './docs.ts';
 
 export type ScenarioName = 'create' | 'update' | 'get' | 'query' | 'geo';
 
@@ -242,14 +243,5 @@ export function hubSection(results: HubBenchResult[]): string {
 }
 
 export function writeDocs(docsPath: string, resultsDir: string): void {
-  const section = hubSection(latestPerDriver(resultsDir));
-  let text = existsSync(docsPath) ? readFileSync(docsPath, 'utf8') : INTRO;
-  const start = text.indexOf(SECTION);
-  if (start >= 0) {
-    const after = text.indexOf('\n## ', start + SECTION.length);
-    text = text.slice(0, start) + section + (after >= 0 ? '\n' + text.slice(after + 1) : '');
-  } else {
-    text = text.replace(/\n*$/, '\n\n') + section;
-  }
-  writeFileSync(docsPath, text);
+  writeDocSection(docsPath, SECTION, hubSection(latestPerDriver(resultsDir)), INTRO);
 }

@@ -3,6 +3,7 @@
  * own client, which subscribes to the southbound topics and publishes commands.
  */
 import { createServer, type Server } from 'node:net';
+import { disableNagle } from '../platform/mqtt-nodelay.ts';
 import { randomUUID } from 'node:crypto';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -23,7 +24,8 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(port: number, host: string, log: Logger): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({ drainTimeout: 30_000, concurrency: 1000 });
   broker.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'mqtt: client error'));
-  const server: Server = createServer(broker.handle as unknown as (socket: import('node:net').Socket) => void);
+  // noDelay: notifications and commands are small messages that must not wait for the previous one's ACK.
+  const server: Server = createServer({ noDelay: true }, broker.handle as unknown as (socket: import('node:net').Socket) => void);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -69,12 +71,14 @@ export interface AgentLink {
  * background: a broker that starts after Madina is picked up without a restart.
  */
 export async function connectAgent(url: string, onMessage: (topic: string, payload: Buffer) => void, log: Logger, waitMs = 5000): Promise<AgentLink> {
-  const client: MqttClient = mqtt.connect(url, {
-    clientId: `madina-iot-${randomUUID().slice(0, 12)}`,
-    clean: true,
-    reconnectPeriod: 1000,
-    connectTimeout: 10_000,
-  });
+  const client: MqttClient = disableNagle(
+    mqtt.connect(url, {
+      clientId: `madina-iot-${randomUUID().slice(0, 12)}`,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    }),
+  );
   client.on('message', (topic, payload) => onMessage(topic, payload));
   client.on('error', (err) => log.warn({ err: err.message, url }, 'mqtt: agent client error'));
   const subscribed = new Promise<void>((resolve) => {

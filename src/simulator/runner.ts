@@ -5,6 +5,7 @@
  * dropped), and a stall never turns into a burst (the budget is capped at one second of messages).
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { disableNagle } from '../platform/mqtt-nodelay.ts';
 import { ASSET_KINDS, type Asset } from '../region/assets.ts';
 import { measuresOf } from './patterns.ts';
 import { ReportScheduler } from './scheduler.ts';
@@ -107,7 +108,7 @@ export class Simulator {
 
 /** An MQTT publisher that never queues: QoS 0, offline messages dropped, reconnects on its own. */
 export function mqttPublisher(url: string, clientId = `madina-simulator-${process.pid}`): Publisher & { client: MqttClient } {
-  const client = mqtt.connect(url, { clientId, queueQoSZero: false, reconnectPeriod: 2000, connectTimeout: 10_000, clean: true });
+  const client = disableNagle(mqtt.connect(url, { clientId, queueQoSZero: false, reconnectPeriod: 2000, connectTimeout: 10_000, clean: true }));
   // Errors (refused connection while the broker starts) are retried by the client; keep them from crashing the process.
   client.on('error', () => {});
   return {

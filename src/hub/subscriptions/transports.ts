@@ -6,6 +6,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import mqtt, { type MqttClient } from 'mqtt';
+import { disableNagle } from '../../platform/mqtt-nodelay.ts';
 import type { EndpointDoc } from './model.ts';
 import type { NotificationMessage } from './notification.ts';
 
@@ -96,7 +97,7 @@ export class MqttTransport implements Transport {
     const key = `${url.protocol}//${url.username}@${url.host}|${version}`;
     let c = this.clients.get(key);
     if (!c) {
-      c = mqtt.connect(`${url.protocol}//${url.host}`, {
+      c = disableNagle(mqtt.connect(`${url.protocol}//${url.host}`, {
         username: url.username ? decodeURIComponent(url.username) : undefined,
         password: url.password ? decodeURIComponent(url.password) : undefined,
         protocolVersion: version === 'mqtt5.0' ? 5 : 4,
@@ -105,7 +106,7 @@ export class MqttTransport implements Transport {
         // Never park a notification in the client: a broker that is away is a failed delivery (retried).
         queueQoSZero: false,
         clean: true,
-      });
+      }));
       c.on('error', () => {
         // Reported through the failed publishes; the client reconnects by itself.
       });
