@@ -26,7 +26,7 @@ import { openPostgres } from '../src/platform/db/postgres.ts';
 import { hubMigrations } from '../src/hub/index.ts';
 import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { abortLoad, runLoad } from './lib/cannon.ts';
-import { freePort, installSignalHandlers, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child, madinaStartArgs } from './lib/proc.ts';
+import { freePort, installSignalHandlers, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child, madinaStartArgs, benchServerEnv } from './lib/proc.ts';
 import { consoleTable, evaluateTargets, writeDocs, type HubBenchResult, type ScenarioName, type ScenarioResult } from './lib/report.ts';
 import { measureStorageCeiling } from './lib/storage-ceiling.ts';
 import { BBOX, entityId, prng, randomPoint, streetlight } from './lib/streetlight.ts';
@@ -193,7 +193,7 @@ async function startMadina(store: Store): Promise<{ child: Child; base: string; 
   const child = startChild(
     process.execPath,
     madinaStartArgs(),
-    { ...store.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', MQTT_PORT: String(mqttPort) },
+    { ...store.env, ...benchServerEnv(port, { MQTT_PORT: String(mqttPort) }) },
     ROOT,
   );
   const stop = onCleanup('stop Madina', () => child.stop());

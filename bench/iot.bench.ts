@@ -26,7 +26,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { disableNagle } from '../src/platform/mqtt-nodelay.ts';
 import { ensurePgliteTemplate } from '../test/global-setup.ts';
-import { freePort, installSignalHandlers, madinaStartArgs, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child } from './lib/proc.ts';
+import { benchServerEnv, freePort, installSignalHandlers, madinaStartArgs, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child } from './lib/proc.ts';
 import { writeDocSection } from './lib/docs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -155,12 +155,7 @@ async function runMode(broker: 'embedded' | 'mosquitto'): Promise<ModeResult> {
   const mqttUrl = broker === 'embedded' ? `mqtt://127.0.0.1:${mqttPort}` : mosquittoUrl;
   const env: Record<string, string> = {
     ...store.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    MADINA_SEED: 'off',
-    MADINA_SIMULATOR: 'off',
-    ...(broker === 'embedded' ? { MQTT_PORT: String(mqttPort) } : { MQTT_URL: mosquittoUrl }),
+    ...benchServerEnv(port, broker === 'embedded' ? { MQTT_PORT: String(mqttPort) } : { MQTT_URL: mosquittoUrl }),
   };
   log(`${broker}: starting Madina (${driver}) on :${port}, MQTT ${mqttUrl}`);
   const child: Child = startChild(process.execPath, madinaStartArgs(), env, ROOT);

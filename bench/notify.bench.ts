@@ -26,7 +26,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { writeDocSubsection } from './lib/docs.ts';
-import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp, madinaStartArgs } from './lib/proc.ts';
+import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp, madinaStartArgs, benchServerEnv } from './lib/proc.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -89,7 +89,7 @@ async function store(): Promise<Record<string, string>> {
 
 async function startMadina(env: Record<string, string>) {
   const port = await freePort();
-  const child = startChild(process.execPath, madinaStartArgs(), { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.MADINA_BENCH_LOG_LEVEL || 'warn', MQTT_PORT: String(await freePort()) }, ROOT);
+  const child = startChild(process.execPath, madinaStartArgs(), { ...env, ...benchServerEnv(port, { MQTT_PORT: String(await freePort()) }) }, ROOT);
   const stop = onCleanup('stop Madina', () => child.stop());
   const base = `http://127.0.0.1:${port}`;
   await waitHttp(`${base}/health`, child, 180_000);

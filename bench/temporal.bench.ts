@@ -25,7 +25,7 @@ import { hubMigrations } from '../src/hub/index.ts';
 import { TemporalStore } from '../src/hub/temporal/store.ts';
 import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { abortLoad, runLoad, type LoadResult } from './lib/cannon.ts';
-import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp, madinaStartArgs } from './lib/proc.ts';
+import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp, madinaStartArgs, benchServerEnv } from './lib/proc.ts';
 import { writeDocSection } from './lib/docs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -197,7 +197,7 @@ async function runDriver(driver: 'pglite' | 'postgres'): Promise<TemporalBenchRe
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = startChild(process.execPath, madinaStartArgs(), { ...store.env, PORT: String(port), HOST: '127.0.0.1', MQTT_PORT: '0', LOG_LEVEL: 'warn' }, ROOT);
+  const child = startChild(process.execPath, madinaStartArgs(), { ...store.env, ...benchServerEnv(port, { MQTT_PORT: '0' }) }, ROOT);
   const stopChild = onCleanup(`${driver} server`, () => child.stop());
   await waitHttp(`${base}/health`, child, 120_000);
 

@@ -84,6 +84,15 @@ export function madinaStartArgs(): string[] {
   return [...(process.env.MADINA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'bin/madina.js', 'start'];
 }
 
+/**
+ * The environment every benchmark gives the server it measures: on loopback, quiet logs, and neither the
+ * demo seed nor the simulator (both write to the store: on a fresh store the seed would load the region
+ * while the benchmark measures, and the simulator would add its telemetry to every figure).
+ */
+export function benchServerEnv(port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.MADINA_BENCH_LOG_LEVEL || 'warn', MADINA_SEED: 'off', MADINA_SIMULATOR: 'off', ...extra };
+}
+
 export function startChild(cmd: string, args: string[], env: Record<string, string>, cwd: string): Child {
   const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   liveChildren.add(proc);
