@@ -25,6 +25,20 @@ export interface TemporalResult {
   total?: number;
 }
 
+/** Entities per statement below which a read is not split. */
+const SPLIT_FROM = 200;
+/** Statements a large read is split into: history reads are per-entity index scans, so PostgreSQL can run the parts on as many cores. */
+const READ_PARTS = 2;
+
+/** Runs `read` over parts of `ids` concurrently (each on its own pooled connection) and joins the rows in order. */
+async function inParallel<T>(ids: string[], read: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  if (ids.length < SPLIT_FROM) return read(ids);
+  const size = Math.ceil(ids.length / READ_PARTS);
+  const parts: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) parts.push(ids.slice(i, i + size));
+  return (await Promise.all(parts.map(read))).flat();
+}
+
 const notFound = (id: string) => HubErrors.resourceNotFound.with(`No temporal entity ${id}`);
 
 /** The temporal API's use cases (NGSI-LD 1.8 §5.6.11-16, §5.7.3-4) and the history writer. */
@@ -71,7 +85,7 @@ export class TemporalService {
   private async render(tenant: string, entities: RegistryRow[], attrs: string[] | undefined, tq: TemporalQuery, mapper: TermMapper) {
     const ids = entities.map((e) => e.id);
     if (tq.format === 'aggregatedValues') {
-      const rows = await this.store.aggregate(this.db, tenant, ids, attrs, tq);
+      const rows = await inParallel(ids, (part) => this.store.aggregate(this.db, tenant, part, attrs, tq));
       const grouped = groupSeries<AggregateRow>(rows);
       return { entities: entities.map((e) => renderAggregated(e, grouped.get(e.id) ?? [], tq, mapper, tq.sysAttrs)) };
     }
@@ -79,13 +93,13 @@ export class TemporalService {
     const extra = tq.lastN === undefined || tq.lastN > tq.instanceLimit;
     const limit = tq.instanceLimit + (extra ? 1 : 0);
     if (tq.format === 'temporalValues') {
-      const series = await this.store.valueSeries(this.db, tenant, ids, attrs, tq, limit);
+      const series = await inParallel(ids, (part) => this.store.valueSeries(this.db, tenant, part, attrs, tq, limit));
       const range = pageValueSeries(series, tq, tq.instanceLimit, extra);
       const byEntity = new Map<string, ValueSeriesRow[]>();
       for (const s of series) byEntity.set(s.entityId, [...(byEntity.get(s.entityId) ?? []), s]);
       return { entities: entities.map((e) => renderTemporalValues(e, byEntity.get(e.id) ?? [], mapper, tq.sysAttrs)), range };
     }
-    const rows = await this.store.instances(this.db, tenant, ids, attrs, tq, limit);
+    const rows = await inParallel(ids, (part) => this.store.instances(this.db, tenant, part, attrs, tq, limit));
     const grouped = groupSeries<InstanceRow>(rows);
     for (const list of grouped.values()) for (const s of list) s.rows.sort((a, b) => (tq.lastN !== undefined ? b.t - a.t : a.t - b.t));
     const range = pageSeries([...grouped.values()].flat(), tq, tq.instanceLimit, extra);

@@ -2,6 +2,7 @@
  * Temporal representations (NGSI-LD 1.8 §4.5.7 normalized, §4.5.9 simplified "temporalValues",
  * §4.5.19 aggregated) and temporal paging (§6.3.x Content-Range: date-time), from plain rows.
  */
+import { isoFromEpochMs } from './iso-time.ts';
 import type { AttributeInstance } from '../entities/model.ts';
 import { renderEntity } from '../entities/render.ts';
 import type { TermMapper } from '../jsonld/term-mapper.ts';
@@ -22,7 +23,7 @@ export const VALUES_MEMBER: Record<string, string> = {
   JsonProperty: 'jsons',
 };
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoFromEpochMs;
 
 export interface Series<R> {
   entityId: string;

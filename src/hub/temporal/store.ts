@@ -2,6 +2,7 @@ import type { Queryable } from '../../platform/db/db.ts';
 import { HubErrors } from '../errors.ts';
 import type { EntityFilter } from '../entities/store.ts';
 import { isCalendar, toPgInterval } from './duration.ts';
+import { isoFromEpochMs } from './iso-time.ts';
 import type { InstanceRecord, RegistryRecord } from './history.ts';
 import type { AggrMethod, TemporalQuery } from './temporal-query.ts';
 
@@ -16,8 +17,6 @@ const VALUE_SQL = (i: string) =>
 
 const TIME_COLUMN = { observedAt: 'ts', createdAt: 'created_at', modifiedAt: 'modified_at' } as const;
 
-/** ISO 8601 in UTC with milliseconds, as toISOString() writes it. */
-const ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 const ms = (col: string) => `(extract(epoch FROM ${col}) * 1000)::float8`;
 
 export interface RegistryRow {
@@ -309,7 +308,7 @@ export class TemporalStore {
        FROM hub_temporal_series s
        CROSS JOIN LATERAL (
          SELECT max(y.kind) AS kind, count(*) AS n,
-                json_agg(json_build_array(y.v, to_char(y.t AT TIME ZONE 'UTC', '${ISO_FORMAT}')) ORDER BY y.t) AS vals
+                json_agg(json_build_array(y.v, date_part('epoch', y.t) * 1000) ORDER BY y.t) AS vals
          FROM (
            SELECT i.kind, ${VALUE_SQL('i')} AS v, ${col} AS t
            FROM ${PARENT} i
@@ -321,6 +320,8 @@ export class TemporalStore {
        WHERE s.tenant = $1 AND s.entity_id = ANY($2::text[])${attrCond} AND x.n > 0`,
       params,
     );
+    // Times come as epoch ms: formatting ~100,000 of them here costs a fraction of to_char() in SQL.
+    for (const row of r.rows) for (const pair of row.vals) pair[1] = isoFromEpochMs(pair[1] as unknown as number);
     return r.rows.map((row) => ({ entityId: row.entity_id, attr: row.attr, datasetId: row.dataset_id, kind: row.kind, values: row.vals }));
   }
 
