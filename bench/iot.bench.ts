@@ -17,7 +17,7 @@
  * of the step's end and p99 < 1 s. Results: bench/results/iot-<driver>-<date>.json and the
  * "IoT ingestion" section of docs/benchmarks.md.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +27,7 @@ import pg from 'pg';
 import { disableNagle } from '../src/platform/mqtt-nodelay.ts';
 import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { benchServerEnv, freePort, installSignalHandlers, madinaStartArgs, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child } from './lib/proc.ts';
-import { writeDocSection } from './lib/docs.ts';
+import { writeDocSubsection } from './lib/docs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -44,11 +44,12 @@ const { values: argv } = parseArgs({
     rates: { type: 'string' },
     duration: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    report: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (argv.help) {
-  process.stdout.write('npm run bench:iot -- [--broker embedded|mosquitto|both] [--driver pglite|postgres] [--devices N] [--rates 1000,5000] [--duration S] [--quick]\n');
+  process.stdout.write('npm run bench:iot -- [--broker embedded|mosquitto|both] [--driver pglite|postgres] [--devices N] [--rates 1000,5000] [--duration S] [--quick] [--report]\n');
   process.exit(0);
 }
 const quick = argv.quick!;
@@ -311,24 +312,29 @@ async function runMode(broker: 'embedded' | 'mosquitto'): Promise<ModeResult> {
   return { broker, steps, maxSustainedPerS: Math.max(0, ...steps.filter((s) => s.sustained).map((s) => s.acceptedPerS)), peakRssMb, provisionMs };
 }
 
-function section(r: { date: string; commit?: string; driver: string; machine: string; node: string; params: Record<string, unknown>; modes: ModeResult[] }): string {
-  const lines = [
-    '## IoT ingestion (npm run bench:iot)',
-    '',
-    'End to end: MQTT publish from the benchmark process to the value visible in the hub. Madina runs as its own process; ' +
-      `the benchmark provisions a config group and ${r.params.devices} devices with the FIWARE provisioning API, then publishes at fixed offered rates over ` +
+type IotResult = { date: string; commit?: string; driver: string; machine: string; node: string; params: Record<string, unknown>; modes: ModeResult[] };
+
+const HEADING = '## IoT ingestion (npm run bench:iot)';
+
+function intro(devices: unknown): string {
+  return [
+    'End to end: MQTT publish from the benchmark process to the value visible in the hub. Madina runs as its own process (no demo seed, no simulator); ' +
+      `the benchmark provisions a config group and ${devices} devices with the FIWARE provisioning API, then publishes at fixed offered rates over ` +
       `${PUBLISHERS} MQTT connections (QoS 0, one measure set \`{"l": <illuminance>, "s": <seq>}\` per message, devices round-robin), ` +
       'each step for a fixed time. Every 50 ms a marker measure is published and the hub is polled (~every 20 ms) until its value is visible: ' +
       'that is the ingest-to-visible latency. Accepted, rejected and dropped counts come from `/api/iot/stats`. A step is **sustained** when ' +
       'every message was accepted, none dropped, the buffer drained within 1 s of the end and p99 < 1 s. Peak RSS is the server process ' +
-      '(VmHWM; with the embedded broker it includes aedes; Mosquitto runs in its own process). The publisher, the broker, Madina and its store ' +
+      '(VmHWM; with the embedded broker it includes aedes; Mosquitto runs in its own process; on PGlite it includes the database). The publisher, the broker, Madina and its store ' +
       'share the **2-core, shared** machine, so the figures are a floor, not a ceiling. Target: ≥ 5,000 measures/s sustained with p99 < 1 s.',
     '',
-    `${r.date} UTC, commit \`${(r.commit ?? 'unknown').slice(0, 10)}\`; store ${r.driver}; ${r.params.durationS} s per step; ${r.machine}, Node ${r.node}.`,
-    '',
-  ];
+    'Re-run: `npm run bench:iot` (both brokers, PGlite), `-- --driver postgres`, `-- --broker mosquitto`, `-- --quick`, `-- --rates 2000,4000 --duration 20`; `-- --report` rewrites this section from the latest results.',
+  ].join('\n');
+}
+
+function driverBody(r: IotResult): string {
+  const lines = [`${r.date} UTC, commit \`${(r.commit ?? 'unknown').slice(0, 10)}\`; ${r.params.durationS} s per step; ${r.machine}, Node ${r.node}.`, ''];
   for (const m of r.modes) {
-    lines.push(`### ${m.broker === 'embedded' ? 'Embedded broker (aedes)' : 'Mosquitto (MQTT_URL)'}`, '');
+    lines.push(`#### ${m.broker === 'embedded' ? 'Embedded broker (aedes)' : 'Mosquitto (MQTT_URL)'}`, '');
     lines.push(`Max sustained: **${m.maxSustainedPerS.toLocaleString('en-US')} measures/s**; peak RSS ${m.peakRssMb} MB; provisioning ${r.params.devices} devices: ${m.provisionMs} ms.`, '');
     lines.push('| offered/s | published/s | accepted/s | accepted / published | dropped | drain after end ms | p50 ms | p99 ms | max ms | sustained |');
     lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |');
@@ -339,15 +345,29 @@ function section(r: { date: string; commit?: string; driver: string; machine: st
     }
     lines.push('');
   }
-  lines.push('Re-run: `npm run bench:iot` (both brokers, PGlite), `-- --driver postgres`, `-- --broker mosquitto`, `-- --quick`, `-- --rates 2000,4000 --duration 20`.', '');
   return lines.join('\n');
 }
 
-function writeSection(text: string): void {
-  writeDocSection(DOCS, '## IoT ingestion (npm run bench:iot)', text);
+function writeDocs(r: IotResult): void {
+  writeDocSubsection(DOCS, HEADING, intro(r.params.devices), `### ${r.driver === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded)'}`, driverBody(r));
+}
+
+/** --report: the section again from the latest full (non --quick) result of each store. */
+function report(): void {
+  for (const d of ['postgres', 'pglite']) {
+    const files = readdirSync(RESULTS_DIR).filter((f) => f.startsWith(`iot-${d}-`) && f.endsWith('.json')).sort();
+    const results = files.map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as IotResult);
+    const pick = results.filter((r) => !r.params.quick).at(-1) ?? results.at(-1);
+    if (pick) writeDocs(pick);
+  }
 }
 
 async function main() {
+  if (argv.report) {
+    report();
+    log(`updated ${DOCS}`);
+    return;
+  }
   const modes: ModeResult[] = [];
   for (const b of brokers) {
     if (aborted) break;
@@ -369,7 +389,7 @@ async function main() {
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   log(`results: ${file}`);
   if (!aborted) {
-    writeSection(section(result));
+    writeDocs(result);
     log(`updated ${DOCS}`);
   }
 }
