@@ -13,7 +13,7 @@
  * bench/results/hub-<driver>-<YYYYMMDD-HHMM>.json and the "Hub" section of docs/benchmarks.md.
  * See docs/benchmarks.md for what is measured.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ import { freePort, installSignalHandlers, onCleanup, procStatus, RssSampler, run
 import { consoleTable, evaluateTargets, writeDocs, type HubBenchResult, type ScenarioName, type ScenarioResult } from './lib/report.ts';
 import { measureStorageCeiling } from './lib/storage-ceiling.ts';
 import { BBOX, entityId, prng, randomPoint, streetlight } from './lib/streetlight.ts';
+import { gitCommit } from './lib/git.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -82,20 +83,6 @@ const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().s
 const mb = (kb: number) => kb / 1024;
 
 /** HEAD's commit, read from .git without running git. */
-function gitCommit(): string | undefined {
-  try {
-    const gitDir = join(ROOT, '.git');
-    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
-    if (!head.startsWith('ref: ')) return head;
-    const ref = head.slice(5);
-    if (existsSync(join(gitDir, ref))) return readFileSync(join(gitDir, ref), 'utf8').trim();
-    const packed = readFileSync(join(gitDir, 'packed-refs'), 'utf8');
-    return packed.split('\n').find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
-
 function dirSizeBytes(dir: string): number {
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -17,7 +17,7 @@
  * of the step's end and p99 < 1 s. Results: bench/results/iot-<driver>-<date>.json and the
  * "IoT ingestion" section of docs/benchmarks.md.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,7 @@ import { disableNagle } from '../src/platform/mqtt-nodelay.ts';
 import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { benchServerEnv, freePort, installSignalHandlers, madinaStartArgs, onCleanup, procStatus, RssSampler, runCleanups, startChild, waitHttp, type Child } from './lib/proc.ts';
 import { writeDocSubsection } from './lib/docs.ts';
+import { gitCommit } from './lib/git.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -68,18 +69,6 @@ let aborted = false;
 installSignalHandlers(() => (aborted = true));
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function gitCommit(): string | undefined {
-  try {
-    const head = readFileSync(join(ROOT, '.git', 'HEAD'), 'utf8').trim();
-    if (!head.startsWith('ref: ')) return head;
-    const ref = join(ROOT, '.git', head.slice(5));
-    if (existsSync(ref)) return readFileSync(ref, 'utf8').trim();
-    return readFileSync(join(ROOT, '.git', 'packed-refs'), 'utf8').split('\n').find((l) => l.endsWith(` ${head.slice(5)}`))?.split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
 
 async function adminQuery(sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: pgAdminUrl });

@@ -12,7 +12,7 @@
  * (node bin/madina.js start) and autocannon measures three queries over HTTP. Results go to
  * bench/results/temporal-<driver>-<YYYYMMDD-HHMM>.json and the "Temporal" section of docs/benchmarks.md.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { abortLoad, runLoad, type LoadResult } from './lib/cannon.ts';
 import { freePort, installSignalHandlers, onCleanup, runCleanups, startChild, waitHttp, madinaStartArgs, benchServerEnv } from './lib/proc.ts';
 import { writeDocSection } from './lib/docs.ts';
+import { gitCommit } from './lib/git.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -88,20 +89,6 @@ interface TemporalBenchResult {
   load: { instances: number; seconds: number; perSecond: number };
   scenarios: Record<ScenarioName, LoadResult & { connections: number; sample: string }>;
   targets: { scenario: ScenarioName; p95Ms: number; measuredMs: number; met: boolean }[];
-}
-
-function gitCommit(): string | undefined {
-  try {
-    const gitDir = join(ROOT, '.git');
-    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
-    if (!head.startsWith('ref: ')) return head;
-    const ref = head.slice(5);
-    if (existsSync(join(gitDir, ref))) return readFileSync(join(gitDir, ref), 'utf8').trim();
-    const packed = readFileSync(join(gitDir, 'packed-refs'), 'utf8');
-    return packed.split('\n').find((l) => l.endsWith(` ${ref}`))?.split(' ')[0];
-  } catch {
-    return undefined;
-  }
 }
 
 /** Loads the history straight into the tables; returns the number of instances. */

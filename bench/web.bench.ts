@@ -23,6 +23,7 @@ import { ensurePgliteTemplate } from '../test/global-setup.ts';
 import { ensureWebBuilt, launchBrowser } from '../test/e2e/web-support.ts';
 import { freePort, startChild, waitHttp, type Child, madinaStartArgs } from './lib/proc.ts';
 import { writeDocSection } from './lib/docs.ts';
+import { gitCommit } from './lib/git.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SEEDED = join(ROOT, 'node_modules', '.cache', 'madina', 'web-bench-region-full');
@@ -165,12 +166,7 @@ async function main() {
     const map = await timeToMap(browser, server.url);
     console.log('live updates…');
     const live = await liveLatency(browser, server.url, server.mqttUrl);
-    let commit = 'unknown';
-    try {
-      commit = readFileSync(join(ROOT, '.git', 'HEAD'), 'utf8').startsWith('ref:') ? readFileSync(join(ROOT, '.git', readFileSync(join(ROOT, '.git', 'HEAD'), 'utf8').slice(5).trim()), 'utf8').trim().slice(0, 10) : readFileSync(join(ROOT, '.git', 'HEAD'), 'utf8').trim().slice(0, 10);
-    } catch {
-      // not a checkout
-    }
+    const commit = gitCommit()?.slice(0, 10) ?? 'unknown';
     const now = new Date();
     const result = {
       when: `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,

@@ -1,36 +1,16 @@
 /** Citizen services' API from the browser (same origin, session cookie for the back office). */
+import { api as moduleApi, readAnswer } from '../../app/module-api';
 
-export class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly detail: string,
-  ) {
-    super(detail);
-  }
-}
+export { ApiProblem as Problem } from '../../app/module-api';
 
-async function read<T>(res: Response): Promise<T> {
-  const text = await res.text();
-  const json = text ? JSON.parse(text) : undefined;
-  if (!res.ok) throw new Problem(res.status, json?.type ?? '', json?.detail ?? json?.title ?? String(res.status));
-  return json as T;
-}
-
-export async function api<T>(method: string, path: string, body?: unknown, lang?: string): Promise<T> {
-  const sep = path.includes('?') ? '&' : '?';
-  const res = await fetch(`/api${path}${lang ? `${sep}lang=${lang}` : ''}`, {
-    method,
-    credentials: 'same-origin',
-    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return read<T>(res);
+/** `method /api<path>`, with the answer's language (`lang`) when given. */
+export function api<T>(method: string, path: string, body?: unknown, lang?: string): Promise<T> {
+  return moduleApi<T>(method, lang ? `${path}${path.includes('?') ? '&' : '?'}lang=${lang}` : path, body);
 }
 
 export async function postForm<T>(path: string, form: FormData, lang: string): Promise<T> {
   const res = await fetch(`/api${path}?lang=${lang}`, { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' }, body: form });
-  return read<T>(res);
+  return readAnswer<T>(res);
 }
 
 export interface Attribute {

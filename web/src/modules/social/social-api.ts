@@ -1,33 +1,6 @@
 /** The social desk's API from the browser (same origin, session cookie). Problems keep their per-field errors. */
 
-export interface FieldError {
-  pointer: string;
-  detail: string;
-}
-
-export class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly detail: string,
-    readonly errors: FieldError[] = [],
-  ) {
-    super(detail);
-  }
-}
-
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`/api${path}`, {
-    method,
-    credentials: 'same-origin',
-    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const json = text ? JSON.parse(text) : undefined;
-  if (!res.ok) throw new Problem(res.status, json?.type ?? '', json?.detail ?? json?.title ?? String(res.status), json?.errors ?? []);
-  return json as T;
-}
+export { api, ApiProblem as Problem, type FieldError } from '../../app/module-api';
 
 export interface Me {
   kind: string;

@@ -1,28 +1,6 @@
-/** The waste module's API from the browser (same origin, session cookie). Problems keep their lists. */
+/** The waste module's API from the browser (same origin, session cookie). Problems keep their lists (`body`). */
 
-export class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly detail: string,
-    readonly body: Record<string, unknown> = {},
-  ) {
-    super(detail);
-  }
-}
-
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`/api${path}`, {
-    method,
-    credentials: 'same-origin',
-    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const json = text ? JSON.parse(text) : undefined;
-  if (!res.ok) throw new Problem(res.status, json?.type ?? '', json?.detail ?? json?.title ?? String(res.status), json ?? {});
-  return json as T;
-}
+export { api, ApiProblem as Problem } from '../../app/module-api';
 
 export interface Me {
   id: string;
