@@ -11,6 +11,7 @@ import { MapView } from '../map/MapView';
 import { CASABLANCA, PALETTE, prefersReducedMotion } from '../map/style';
 import { AlertsList } from './AlertsList';
 import { LayerTable } from './LayerTable';
+import { baseData, prefetchCityMap } from '../map/city-data';
 
 const EntityPanel = lazy(() => import('./EntityPanel'));
 
@@ -69,8 +70,7 @@ function addPointLayer(map: MlMap, def: PointLayerDef) {
 }
 
 async function addBaseLayers(map: MlMap) {
-  const load = (name: string) => fetch(`/api/map/base/${name}`).then((r) => (r.ok ? r.json() : { type: 'FeatureCollection', features: [] }));
-  const [communes, arrondissements, lines, stops] = await Promise.all(['communes', 'arrondissements', 'transit-lines', 'transit-stops'].map(load));
+  const [communes, arrondissements, lines, stops] = await baseData();
   map.addSource('base-communes', { type: 'geojson', data: communes });
   map.addSource('base-arrondissements', { type: 'geojson', data: arrondissements });
   map.addSource('transit-lines', { type: 'geojson', data: lines });
@@ -107,7 +107,10 @@ export default function CityMapPage() {
   const { t } = useTranslation();
   const fmt = useFormat();
   const [entityId, setEntityId] = useQueryParam('entity');
-  const [visible, setVisible] = useState<Record<string, boolean>>(() => Object.fromEntries([...POINT_LAYERS.map((l) => [l.id, l.visible]), ['arrondissements', true], ['transit', true]]));
+  const [visible, setVisible] = useState<Record<string, boolean>>(() => {
+    prefetchCityMap();
+    return Object.fromEntries([...POINT_LAYERS.map((l) => [l.id, l.visible]), ['arrondissements', true], ['transit', true]]);
+  });
   const [counts, setCounts] = useState<Record<string, number>>({});
   const [table, setTable] = useState<string | null>(null);
   const [base, setBase] = useState<{ arrondissements: GeoJSON.FeatureCollection; lines: GeoJSON.FeatureCollection } | null>(null);
@@ -129,6 +132,7 @@ export default function CityMapPage() {
 
   const onReady = useCallback(
     (map: MlMap) => {
+      performance.mark('madina:map-load'); // MapLibre's style loaded (bench:web reports the steps)
       mapRef.current = map;
       for (const def of POINT_LAYERS) addPointLayer(map, def);
       countsRef.current = new ClusterCounts(
@@ -141,6 +145,7 @@ export default function CityMapPage() {
       // First meaningful map: base and every visible layer's data drawn (read by bench:web and the browser
       // tests). Not 'idle': with live updates streaming in, the map may never be idle for long.
       void Promise.all([baseDone, layersDone]).then(() => {
+        performance.mark('madina:map-data');
         let done = false;
         const check = () => {
           const sources = POINT_LAYERS.filter((l) => visibleRef.current[l.id]).map((l) => src(l.id));
