@@ -27,7 +27,11 @@ export interface DispatcherOptions {
   maxQueued: number;
   /** Rows per notification for a subscription with a backlog. */
   maxBatch: number;
-  /** How often acknowledged rows are deleted and counters written (one statement each). */
+  /**
+   * How often acknowledged rows are deleted and counters written (one transaction: one WAL flush that
+   * competes with the entity writes' commits). Reads see unflushed counters at once; a crash re-sends
+   * at most this window's delivered notifications (delivery is at-least-once anyway).
+   */
   flushEveryMs: number;
   /** How often the table is checked for rows no queue holds (a safety net; the fast path covers commits). */
   sweepEveryMs: number;
@@ -40,7 +44,7 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   failuresBeforeFailed: 3,
   maxQueued: 10_000,
   maxBatch: 100,
-  flushEveryMs: 50,
+  flushEveryMs: 250,
   sweepEveryMs: 30_000,
 };
 
@@ -401,7 +405,7 @@ export class Dispatcher {
     if (d.failing !== undefined) cur.failing = d.failing;
   }
 
-  /** Deletes acknowledged rows and writes counters (one statement each). */
+  /** Deletes acknowledged rows and writes counters, in one transaction. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     if (!this.toDelete.length && !this.status.size) return Promise.resolve();
@@ -411,16 +415,14 @@ export class Dispatcher {
       const deltas = [...this.status.values()];
       this.status.clear();
       try {
-        await this.deps.store.deleteFromOutbox(this.deps.db, ids);
+        await this.deps.db.transaction(async (tx) => {
+          await this.deps.store.deleteFromOutbox(tx, ids);
+          await this.deps.store.applyStatus(tx, deltas);
+        });
       } catch (err) {
         this.toDelete.push(...ids);
-        this.deps.log.error({ err }, 'deleting delivered notifications failed');
-      }
-      try {
-        await this.deps.store.applyStatus(this.deps.db, deltas);
-      } catch (err) {
         for (const d of deltas) this.record(d.tenant, d.id, d);
-        this.deps.log.error({ err }, 'writing notification counters failed');
+        this.deps.log.error({ err }, 'writing delivered notifications and counters failed');
       }
     })().finally(() => (this.flushing = undefined));
     return this.flushing;
