@@ -308,7 +308,7 @@ export class TemporalStore {
        FROM hub_temporal_series s
        CROSS JOIN LATERAL (
          SELECT max(y.kind) AS kind, count(*) AS n,
-                json_agg(json_build_array(y.v, date_part('epoch', y.t) * 1000) ORDER BY y.t) AS vals
+                json_agg(json_build_array(y.v, date_part('epoch', y.t) * 1000)) AS vals
          FROM (
            SELECT i.kind, ${VALUE_SQL('i')} AS v, ${col} AS t
            FROM ${PARENT} i
@@ -320,8 +320,13 @@ export class TemporalStore {
        WHERE s.tenant = $1 AND s.entity_id = ANY($2::text[])${attrCond} AND x.n > 0`,
       params,
     );
+    // json_agg takes the rows in the order of its subquery (Limit over an index scan; no ORDER BY in the
+    // aggregate, which would sort every series again): newest first for lastN, so those are reversed.
     // Times come as epoch ms: formatting ~100,000 of them here costs a fraction of to_char() in SQL.
-    for (const row of r.rows) for (const pair of row.vals) pair[1] = isoFromEpochMs(pair[1] as unknown as number);
+    for (const row of r.rows) {
+      if (dir === 'DESC') row.vals.reverse();
+      for (const pair of row.vals) pair[1] = isoFromEpochMs(pair[1] as unknown as number);
+    }
     return r.rows.map((row) => ({ entityId: row.entity_id, attr: row.attr, datasetId: row.dataset_id, kind: row.kind, values: row.vals }));
   }
 
