@@ -79,9 +79,12 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-/** `node … bin/madina.js start` arguments; MADINA_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server. */
+/**
+ * `node … bin/madina.js start` arguments, as `npm start` runs it (its V8 flag included: see package.json);
+ * MADINA_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") adds flags, e.g. to profile the server.
+ */
 export function madinaStartArgs(): string[] {
-  return [...(process.env.MADINA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'bin/madina.js', 'start'];
+  return ['--max-semi-space-size=64', ...(process.env.MADINA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'bin/madina.js', 'start'];
 }
 
 /**
