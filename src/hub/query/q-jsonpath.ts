@@ -68,6 +68,9 @@ const VALUE_LEAVES = ['."value"', '."object"', '."languageMap".*', '."valueList"
   // ListRelationship elements may be plain IRIs or {"object": iri} objects.
   '."objectList"[*]."object"'];
 
+/** The leaves that can hold a number or a boolean. */
+const SCALAR_LEAVES = ['."value"', '."valueList"[*]'];
+
 type Lit = (v: QValue) => string;
 
 export function compileQuery(ast: QAst, terms: QueryTermResolver): CompiledQuery {
@@ -126,20 +129,28 @@ class Compiler {
     return b;
   }
 
-  /** True if any comparable leaf of the target satisfies `pred` (a filter on `@`). */
-  private anyLeaf(p: AttrPath, pred: (lit: Lit) => string): string {
+  /**
+   * True if any comparable leaf of the target satisfies `pred` (a filter on `@`). The attribute is looked up
+   * once and its instances' leaves tested inside one filter. A number or boolean never compares with a
+   * string (lax mode: unknown, not a match), so with only such literals just `value` and `valueList` can
+   * match and the string-only leaves (object, languageMap, objectList, vocab) are not tested.
+   */
+  private anyLeaf(p: AttrPath, pred: (lit: Lit) => string, literals: QValue[]): string {
     if (p.metadata !== undefined || p.compound.length > 0) {
       return `exists(${this.target(p)} ? (${pred(this.rawLit)}))`;
     }
-    const b = this.base(p);
-    const parts = VALUE_LEAVES.map((leaf) => `exists(${b}${leaf} ? (${pred(this.rawLit)}))`);
-    const rawVocab = pred(this.rawLit);
-    parts.push(`exists(${b}."vocab" ? (${rawVocab}))`);
-    if (this.terms.expandVocab) {
-      const expanded = pred(this.vocabLit);
-      if (expanded !== rawVocab) parts.push(`exists(${b}."vocab" ? (${expanded}))`);
+    const scalarOnly = literals.length > 0 && literals.every((v) => v.kind === 'number' || v.kind === 'boolean');
+    const leaves = scalarOnly ? SCALAR_LEAVES : VALUE_LEAVES;
+    const raw = pred(this.rawLit);
+    const parts = leaves.map((leaf) => `exists(@${leaf} ? (${raw}))`);
+    if (!scalarOnly) {
+      parts.push(`exists(@."vocab" ? (${raw}))`);
+      if (this.terms.expandVocab) {
+        const expanded = pred(this.vocabLit);
+        if (expanded !== raw) parts.push(`exists(@."vocab" ? (${expanded}))`);
+      }
     }
-    return `(${parts.join(' || ')})`;
+    return `exists(${this.base(p)} ? (${parts.join(' || ')}))`;
   }
 
   private negate(p: AttrPath, positive: string): string {
@@ -154,20 +165,20 @@ class Compiler {
         return `!(exists(${this.target(t.path)}))`;
       case 'compare': {
         const { op, value } = t;
-        if (op === '!=') return this.negate(t.path, this.anyLeaf(t.path, (lit) => `@ == ${lit(value)}`));
-        return this.anyLeaf(t.path, (lit) => `@ ${op} ${lit(value)}`);
+        if (op === '!=') return this.negate(t.path, this.anyLeaf(t.path, (lit) => `@ == ${lit(value)}`, [value]));
+        return this.anyLeaf(t.path, (lit) => `@ ${op} ${lit(value)}`, [value]);
       }
       case 'list': {
-        const pos = this.anyLeaf(t.path, (lit) => t.values.map((v) => `@ == ${lit(v)}`).join(' || '));
+        const pos = this.anyLeaf(t.path, (lit) => t.values.map((v) => `@ == ${lit(v)}`).join(' || '), t.values);
         return t.op === '==' ? pos : this.negate(t.path, pos);
       }
       case 'range': {
-        const pos = this.anyLeaf(t.path, (lit) => `@ >= ${lit(t.from)} && @ <= ${lit(t.to)}`);
+        const pos = this.anyLeaf(t.path, (lit) => `@ >= ${lit(t.from)} && @ <= ${lit(t.to)}`, [t.from, t.to]);
         return t.op === '==' ? pos : this.negate(t.path, pos);
       }
       case 'pattern': {
         const re = `@ like_regex ${jsonpathString(t.pattern)}${t.caseInsensitive ? ' flag "i"' : ''}`;
-        const pos = this.anyLeaf(t.path, () => re);
+        const pos = this.anyLeaf(t.path, () => re, []);
         return t.negated ? this.negate(t.path, pos) : pos;
       }
     }
