@@ -1,38 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseXml as parse } from '../../../test/e2e/open311-support.ts';
 import { escapeXml, toXml } from './xml.ts';
-
-/** A tiny strict reader for the subset toXml writes (elements, text, no attributes): returns a tree. */
-type Node = { name: string; children: Node[]; text: string };
-function parse(xml: string): Node {
-  const body = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
-  let i = 0;
-  const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-  function node(): Node {
-    const open = /^<([a-z_]+)(\/?)>/.exec(body.slice(i));
-    if (!open) throw new Error(`expected an element at ${i}: ${body.slice(i, i + 20)}`);
-    i += open[0].length;
-    const n: Node = { name: open[1], children: [], text: '' };
-    if (open[2]) return n;
-    for (;;) {
-      if (body.startsWith(`</${n.name}>`, i)) {
-        i += n.name.length + 3;
-        return n;
-      }
-      if (body[i] === '<') n.children.push(node());
-      else {
-        const end = body.indexOf('<', i);
-        if (end < 0) throw new Error('unterminated text');
-        const raw = body.slice(i, end);
-        if (/[<>]|&(?!(lt|gt|amp|quot|apos);)/.test(raw)) throw new Error(`unescaped text: ${raw}`);
-        n.text += unescape(raw);
-        i = end;
-      }
-    }
-  }
-  const root = node();
-  if (i !== body.length) throw new Error('trailing content');
-  return root;
-}
 
 describe('Open311 XML', () => {
   it('writes lists as repeated children with the GeoReport element names', () => {
