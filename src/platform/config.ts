@@ -4,6 +4,8 @@ export interface Config {
   host: string;
   /** Unset: embedded PGlite in dataDir. */
   databaseUrl?: string;
+  /** Named prepared statements for the hot static queries (off behind a transaction-mode pooler). */
+  pgPrepared: boolean;
   dataDir: string;
   /** Unset: embedded MQTT broker on mqttPort. */
   mqttUrl?: string;
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: intVar(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,
+    pgPrepared: choice(env, 'MADINA_PG_PREPARED', 'on', ['on', 'off'] as const) === 'on',
     dataDir: env.MADINA_DATA_DIR || './.madina',
     mqttUrl: env.MQTT_URL || undefined,
     mqttPort: intVar(env, 'MQTT_PORT', 1883, 0, 65535),

@@ -39,7 +39,7 @@ export class EntityStore {
 
   async tenantExists(db: Queryable, tenant: string): Promise<boolean> {
     if (tenant === '' || this.knownTenants.has(tenant)) return true;
-    const r = await db.query('SELECT 1 FROM hub_tenants WHERE name = $1', [tenant]);
+    const r = await db.query('SELECT 1 FROM hub_tenants WHERE name = $1', [tenant], { prepare: 'hub.tenant.exists' });
     if (r.rows.length) this.knownTenants.add(tenant);
     return r.rows.length > 0;
   }
@@ -60,6 +60,7 @@ export class EntityStore {
     const r = await db.query<EntityRow>(
       `SELECT ${COLUMNS} FROM hub_entities WHERE tenant = $1 AND id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
       [tenant, id],
+      { prepare: forUpdate ? 'hub.entities.get-for-update' : 'hub.entities.get' },
     );
     return r.rows[0] && toEntity(r.rows[0]);
   }
@@ -68,6 +69,7 @@ export class EntityStore {
     const r = await db.query<EntityRow>(
       `SELECT ${COLUMNS} FROM hub_entities WHERE tenant = $1 AND id = ANY($2::text[]) ORDER BY id${forUpdate ? ' FOR UPDATE' : ''}`,
       [tenant, ids],
+      { prepare: forUpdate ? 'hub.entities.get-many-for-update' : 'hub.entities.get-many' },
     );
     return new Map(r.rows.map((row) => [row.id, toEntity(row)]));
   }
@@ -85,6 +87,7 @@ export class EntityStore {
        ON CONFLICT (tenant, id) DO NOTHING
        RETURNING id`,
       [tenant, JSON.stringify(entities.map(toRecord))],
+      { prepare: 'hub.entities.insert-many' },
     );
     this.onWrite?.('hub_entities', r.rows.length, 0);
     return new Set(r.rows.map((x) => x.id));
@@ -101,6 +104,7 @@ export class EntityStore {
                                               modified_at timestamptz)
        WHERE h.tenant = $1 AND h.id = e.id`,
       [tenant, JSON.stringify(entities.map(toRecord))],
+      { prepare: 'hub.entities.update-many' },
     );
     this.onWrite?.('hub_entities', entities.length, entities.length);
   }

@@ -1,24 +1,26 @@
 import pg from 'pg';
-import type { Db, Queryable, QueryResult } from './db.ts';
+import type { Db, Queryable, QueryOptions, QueryResult } from './db.ts';
 
 // Timestamps and numerics as JS values the same way PGlite returns them.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
 /** PostgreSQL 15 + PostGIS 3.3 over a connection pool; creates the extension itself. */
-export async function openPostgres(url: string, poolSize = 20): Promise<Db> {
+export async function openPostgres(url: string, poolSize = 20, opts: { prepared?: boolean } = {}): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   pool.on('error', () => {
     /* idle client errors surface on the next query */
   });
   await pool.query('CREATE EXTENSION IF NOT EXISTS postgis');
-  return new PostgresDb(pool);
+  return new PostgresDb(pool, opts.prepared ?? true);
 }
 
-function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean): Queryable {
   return {
-    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const r = await client.query(sql, params as unknown[] | undefined);
+    async query<Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<Row>> {
+      const r = prepared && opts?.prepare
+        ? await client.query({ name: opts.prepare, text: sql, values: params as unknown[] | undefined })
+        : await client.query(sql, params as unknown[] | undefined);
       return { rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length };
     },
     async exec(sql: string) {
@@ -31,12 +33,15 @@ class PostgresDb implements Db {
   readonly driver = 'postgres' as const;
   private readonly direct: Queryable;
 
-  constructor(private readonly pool: pg.Pool) {
-    this.direct = wrap(pool);
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly prepared: boolean,
+  ) {
+    this.direct = wrap(pool, prepared);
   }
 
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]) {
-    return this.direct.query<Row>(sql, params);
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions) {
+    return this.direct.query<Row>(sql, params, opts);
   }
 
   exec(sql: string) {
@@ -47,7 +52,7 @@ class PostgresDb implements Db {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn(wrap(client));
+      const result = await fn(wrap(client, this.prepared));
       await client.query('COMMIT');
       return result;
     } catch (err) {
