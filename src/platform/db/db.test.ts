@@ -20,6 +20,15 @@ describe(`Db driver (${process.env.MADINA_TEST_DB ?? 'pglite'})`, () => {
     expect(r.rows).toEqual([{ n: 42, s: "it's", j: { a: [1, 'x'] } }]);
   });
 
+  it('runs a named (prepared) statement again and again with new values, also inside a transaction', async () => {
+    const sql = 'SELECT $1::int * 2 AS n, $2::text AS s';
+    const seen: unknown[] = [];
+    for (let i = 0; i < 8; i++) seen.push((await t.db.query(sql, [i, `v${i}`], { prepare: 'test.double' })).rows[0]);
+    const inTx = await t.db.transaction((tx) => tx.query(sql, [21, 'tx'], { prepare: 'test.double' }));
+    expect(seen).toEqual(Array.from({ length: 8 }, (_, i) => ({ n: 2 * i, s: `v${i}` })));
+    expect(inTx.rows).toEqual([{ n: 42, s: 'tx' }]);
+  });
+
   it('has PostGIS and computes geodesic distances', async () => {
     // Casablanca tram: two points ~1 km apart along a meridian (1/60 degree of latitude ≈ 1853 m).
     const r = await t.db.query<{ d: number }>(
