@@ -42,7 +42,7 @@ export interface HubBenchResult {
   startedAt: string;
   finishedAt: string;
   commit?: string;
-  params: { entities: number; tenants: number; durationS: number; warmupS: number; connections: number; batchSize: number; quick: boolean; analyze?: boolean };
+  params: { entities: number; tenants: number; durationS: number; warmupS: number; connections: number; batchSize: number; quick: boolean; analyze?: boolean; settle?: boolean };
   machine: Record<string, unknown>;
   ceilings: {
     /** rps: mean of the measurements before and after the scenarios (the machine is shared and noisy). */
@@ -168,7 +168,7 @@ function statsNote(r: HubBenchResult): string | undefined {
   const b = r.tableStats?.beforeScenarios;
   if (!b) return undefined;
   const analyzed = !!(b.lastAnalyze || b.lastAutoanalyze);
-  return `hub_entities planner statistics before the scenarios: ${analyzed ? `present (${b.lastAnalyze ? 'ANALYZE by --analyze' : 'autovacuum'})` : 'ABSENT (autovacuum had not analyzed the table after the load)'}`;
+  return `hub_entities planner statistics before the scenarios: ${analyzed ? `present (${b.lastAnalyze ? (r.params.settle ? 'VACUUM (ANALYZE) after the load' : 'ANALYZE by --analyze') : 'autovacuum'})` : 'ABSENT (autovacuum had not analyzed the table after the load)'}`;
 }
 
 function driverSection(r: HubBenchResult): string {
@@ -180,7 +180,7 @@ function driverSection(r: HubBenchResult): string {
   L.push(
     `${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.commit ? `, commit \`${r.commit.slice(0, 10)}\`` : ''}; ` +
       `${int(r.params.entities)} entities over ${r.params.tenants} tenants, ${r.params.connections} connections, ` +
-      `${r.params.durationS} s per scenario after ${r.params.warmupS} s warm-up${r.params.quick ? ' (**--quick run**)' : ''}${r.params.analyze ? ', `--analyze`' : ''}; ` +
+      `${r.params.durationS} s per scenario after ${r.params.warmupS} s warm-up${r.params.quick ? ' (**--quick run**)' : ''}${r.params.analyze ? ', `--analyze`' : ''}${r.params.settle ? ', tables vacuumed and checkpointed after the load' : r.params.settle === false ? ', `--fresh` (measured right after the load)' : ''}; ` +
       `${m.cpus} × ${m.cpuModel ?? 'cpu'}, Node ${m.node}${m.dbVersion ? `, ${m.dbVersion}` : ''}` +
       `${m.loadavgAtEnd ? `; machine load average at the end ${m.loadavgAtEnd.join(' / ')} (1/5/15 min, other jobs included)` : ''}.`,
   );
@@ -219,19 +219,20 @@ function driverSection(r: HubBenchResult): string {
 /** What the tables do not say by themselves (measured with profiles and EXPLAIN on this machine). */
 const NOTES = `
 Reading the figures: on these 2 cores the server, PostgreSQL and autocannon share the CPU, so a scenario's
-rate is bounded by the CPU one request costs in all three. A type+q query costs ~1.5 ms of PostgreSQL
-(parse, plan, a primary-key scan in id order evaluating the compiled jsonpath on each candidate — 0.6-1.3 ms
-of execution — and sending ~55 kB of 20 full entities) and ~0.9 ms of the server (about 0.4 ms of it in the
-\`writev\` of the 40 kB answer to the loopback socket, 0.2 ms parsing the 20 jsonb documents, the rest
-rendering and serialising): ~2.4 ms for two cores, so ~800 queries/s is the ceiling of this design here,
-and ~740/s is measured. GET by id is the same story at a smaller scale (one row; ~0.41 of the raw
-primary-key select ceiling). Geo near is a bitmap scan of the geography GiST index (~300 candidates
-within 500 m, 0.6 ms in SQL) followed by the same rendering of 20 entities. Changes that moved these
-figures: the benchmark no longer runs the demo seed and the simulator inside the measured server; with a
-geo-query the tenant is a filter rather than a second index scan ANDed with the spatial one (geo 335 →
-557/s); the q compiler looks each attribute up once and skips string-only members for numeric literals
-(jsonpath time per row −25 to −58 %). Further gains need less work per answer (e.g. rendering in
-SQL, or caching rendered entities), not a faster query plan.
+rate is bounded by the CPU one request costs in all three, and the same build measures ±20 % from one run
+to the next (compare the ceilings of each run). A type+q query costs ~1.5 ms of PostgreSQL (parse, plan, a
+primary-key scan in id order evaluating the compiled jsonpath on each candidate — 0.6-1.3 ms of execution —
+and sending ~55 kB of 20 full entities) and ~0.9 ms of the server (about 0.4 ms of it in the \`writev\` of
+the 40 kB answer to the loopback socket, 0.2 ms parsing the 20 jsonb documents, the rest rendering and
+serialising): ~2.4 ms for two cores, so ~800 queries/s is the ceiling of this design here. Geo near is a
+bitmap scan of the geography GiST index (~300 candidates within 500 m, 0.6 ms in SQL) followed by the same
+rendering of 20 entities. GET by id is one prepared primary-key select; in an A/B of that change alone
+(fresh server per run, 100,000 entities) it went from 4,048 to 4,963/s. What moved the figures this
+session: no demo seed and simulator inside the measured server; tables vacuumed and checkpointed after the
+load (\`--fresh\` measures without); the tenant as a filter for geo-queries (geo 335 → ~500/s); the q
+compiler looking each attribute up once and skipping string-only members for numeric literals (jsonpath
+time per row −25 to −58 %); prepared statements for the static hot queries. Further gains need less work
+per answer (rendering in SQL, caching rendered entities), not a faster plan.
 `;
 
 export function hubSection(results: HubBenchResult[]): string {
