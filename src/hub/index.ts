@@ -48,5 +48,6 @@ export async function registerHub(app: FastifyInstance, hub: Hub, policy: HubAcc
     },
     { prefix: '/ngsi-ld/v1' },
   );
-  await registerLive(app, hub.subscriptions, hub.contexts);
+  // The live feed shows the same entities as the hub's reads: under `all`, it needs the same roles.
+  await registerLive(app, hub.subscriptions, hub.contexts, policy === 'all');
 }

@@ -50,3 +50,37 @@ describe('hub access policy MADINA_HUB_AUTH=write', () => {
     expect((await post(lamp(5), { 'x-madina-internal': 'guess' })).statusCode).toBe(401);
   });
 });
+
+describe('hub access policy MADINA_HUB_AUTH=all', () => {
+  let s: Awaited<ReturnType<typeof buildTestServer>>;
+  let operatorKey: string;
+  let plannerKey: string;
+  let base: string;
+
+  beforeAll(async () => {
+    s = await buildTestServer({ MADINA_HUB_AUTH: 'all' });
+    operatorKey = (await s.madina.auth.createApiKey({ name: 'ops', roles: ['operator'] }, null)).key;
+    plannerKey = (await s.madina.auth.createApiKey({ name: 'plans', roles: ['planner'] }, null)).key;
+    base = await s.madina.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('refuses anonymous reads of the hub', async () => {
+    expect((await s.madina.app.inject({ method: 'GET', url: '/ngsi-ld/v1/entities?type=Streetlight' })).statusCode).toBe(401);
+  });
+
+  it('guards the live feed like the hub reads: 401 anonymous, 403 without the role (RFC 9457), a stream for an operator', async () => {
+    const anonymous = await s.madina.app.inject({ method: 'GET', url: '/api/live?type=Streetlight' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['content-type']).toContain('application/problem+json');
+    const planner = await s.madina.app.inject({ method: 'GET', url: '/api/live?type=Streetlight', headers: { 'x-api-key': plannerKey } });
+    expect(planner.statusCode).toBe(403);
+    const ac = new AbortController();
+    const res = await fetch(`${base}/api/live?type=Streetlight`, { headers: { 'x-api-key': operatorKey }, signal: ac.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    ac.abort();
+  });
+});

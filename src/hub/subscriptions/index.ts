@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../platform/db/db.ts';
 import type { Logger } from '../../platform/log.ts';
+import { requireRole } from '../../platform/auth/plugin.ts';
 import type { EntityService } from '../entities/service.ts';
 import type { EntityStore } from '../entities/store.ts';
 import type { ContextService } from '../jsonld/context-service.ts';
@@ -86,6 +87,9 @@ export function createSubscriptions(deps: {
 }
 
 /** GET /api/live (the SSE live feed), in its own scope with problem+json errors. */
-export async function registerLive(app: FastifyInstance, subs: Subscriptions, contexts: ContextService): Promise<void> {
-  await app.register(async (scope) => liveRoutes(scope, { live: subs.live, contexts, heartbeatMs: subs.options.liveHeartbeatMs }));
+export async function registerLive(app: FastifyInstance, subs: Subscriptions, contexts: ContextService, readsNeedRole = false): Promise<void> {
+  await app.register(async (scope) => {
+    if (readsNeedRole) scope.addHook('preHandler', requireRole('operator', 'device'));
+    await liveRoutes(scope, { live: subs.live, contexts, heartbeatMs: subs.options.liveHeartbeatMs });
+  });
 }
