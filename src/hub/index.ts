@@ -6,9 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../platform/db/db.ts';
 import type { DbMaintenance } from '../platform/db/maintenance.ts';
 import { migrationsIn } from '../platform/db/migrator.ts';
+import { requireRole } from '../platform/auth/plugin.ts';
 import { EntityService } from './entities/service.ts';
 import { EntityStore } from './entities/store.ts';
-import { hubAccessHook, type HubAccessPolicy } from './http/access.ts';
+import { HUB_ROLES, hubAccessHook, type HubAccessPolicy } from './http/access.ts';
 import { hubPlugin } from './http/hub-plugin.ts';
 import { ContextService } from './jsonld/context-service.ts';
 import { SqlContextStore } from './jsonld/context-store.ts';
@@ -48,6 +49,7 @@ export async function registerHub(app: FastifyInstance, hub: Hub, policy: HubAcc
     },
     { prefix: '/ngsi-ld/v1' },
   );
-  // The live feed shows the same entities as the hub's reads: under `all`, it needs the same roles.
-  await registerLive(app, hub.subscriptions, hub.contexts, policy === 'all');
+  // The live feed shows the same entities as the hub's reads: under `all`, it needs the same roles
+  // (answered in the /api problem format of its scope).
+  await registerLive(app, hub.subscriptions, hub.contexts, policy === 'all' ? requireRole(...HUB_ROLES) : undefined);
 }

@@ -5,15 +5,21 @@ import { inProcessTransport } from '../client/transports.ts';
 
 const lamp = (n: number) => ({ id: `urn:ngsi-ld:Streetlight:access-${n}`, type: 'Streetlight', powerState: { type: 'Property', value: 'on' } });
 
+/** A server under the policy, with an API key holding the operator role and one holding only planner. */
+async function serverWithKeys(policy: 'write' | 'all') {
+  const s = await buildTestServer({ MADINA_HUB_AUTH: policy });
+  const operatorKey = (await s.madina.auth.createApiKey({ name: 'ops', roles: ['operator'] }, null)).key;
+  const plannerKey = (await s.madina.auth.createApiKey({ name: 'plans', roles: ['planner'] }, null)).key;
+  return { s, operatorKey, plannerKey };
+}
+
 describe('hub access policy MADINA_HUB_AUTH=write', () => {
   let s: Awaited<ReturnType<typeof buildTestServer>>;
   let operatorKey: string;
   let plannerKey: string;
 
   beforeAll(async () => {
-    s = await buildTestServer({ MADINA_HUB_AUTH: 'write' });
-    operatorKey = (await s.madina.auth.createApiKey({ name: 'ops', roles: ['operator'] }, null)).key;
-    plannerKey = (await s.madina.auth.createApiKey({ name: 'plans', roles: ['planner'] }, null)).key;
+    ({ s, operatorKey, plannerKey } = await serverWithKeys('write'));
   });
   afterAll(async () => {
     await s?.close();
@@ -58,9 +64,7 @@ describe('hub access policy MADINA_HUB_AUTH=all', () => {
   let base: string;
 
   beforeAll(async () => {
-    s = await buildTestServer({ MADINA_HUB_AUTH: 'all' });
-    operatorKey = (await s.madina.auth.createApiKey({ name: 'ops', roles: ['operator'] }, null)).key;
-    plannerKey = (await s.madina.auth.createApiKey({ name: 'plans', roles: ['planner'] }, null)).key;
+    ({ s, operatorKey, plannerKey } = await serverWithKeys('all'));
     base = await s.madina.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {

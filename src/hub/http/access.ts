@@ -11,6 +11,9 @@ export type HubAccessPolicy = 'open' | 'write' | 'all';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The roles the hub's guarded requests need (administrators always pass). */
+export const HUB_ROLES = ['operator', 'device'] as const;
+
 export function hubAccessHook(policy: HubAccessPolicy) {
   return async (req: FastifyRequest) => {
     if (policy === 'open') return;
@@ -18,6 +21,6 @@ export function hubAccessHook(policy: HubAccessPolicy) {
     const reads = READ_METHODS.has(req.method) || req.url.includes('/entityOperations/query');
     if (policy === 'write' && reads) return;
     if (req.principal.kind === 'anonymous') throw HubErrors.unauthorized.with('Send an API key (X-API-Key) or a session token');
-    if (!hasRole(req.principal, 'operator', 'device')) throw HubErrors.forbidden.with('Needs the operator or device role');
+    if (!hasRole(req.principal, ...HUB_ROLES)) throw HubErrors.forbidden.with('Needs the operator or device role');
   };
 }

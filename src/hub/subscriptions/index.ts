@@ -3,10 +3,9 @@
  * outbox written with each change, per-endpoint delivery over HTTP(S) and MQTT, and the internal live
  * feed (in-process readers and SSE at /api/live).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { Db } from '../../platform/db/db.ts';
 import type { Logger } from '../../platform/log.ts';
-import { requireRole } from '../../platform/auth/plugin.ts';
 import type { EntityService } from '../entities/service.ts';
 import type { EntityStore } from '../entities/store.ts';
 import type { ContextService } from '../jsonld/context-service.ts';
@@ -87,9 +86,9 @@ export function createSubscriptions(deps: {
 }
 
 /** GET /api/live (the SSE live feed), in its own scope with problem+json errors. */
-export async function registerLive(app: FastifyInstance, subs: Subscriptions, contexts: ContextService, readsNeedRole = false): Promise<void> {
+export async function registerLive(app: FastifyInstance, subs: Subscriptions, contexts: ContextService, guard?: preHandlerAsyncHookHandler): Promise<void> {
   await app.register(async (scope) => {
-    if (readsNeedRole) scope.addHook('preHandler', requireRole('operator', 'device'));
+    if (guard) scope.addHook('preHandler', guard);
     await liveRoutes(scope, { live: subs.live, contexts, heartbeatMs: subs.options.liveHeartbeatMs });
   });
 }
