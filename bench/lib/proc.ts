@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 // ---- Cleanup: everything registered here runs (in reverse) on success, failure and Ctrl-C.
 type Cleanup = { name: string; fn: () => Promise<void> | void };
@@ -79,12 +80,20 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
+/** Node's flags in package.json's `start` script (`node <flags> bin/madina.js start`): one source for both. */
+function npmStartNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const m = /^node (.*)bin\/madina\.js start$/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`package.json's start script is not "node <flags> bin/madina.js start": ${pkg.scripts.start}`);
+  return m[1].split(' ').filter(Boolean);
+}
+
 /**
- * `node … bin/madina.js start` arguments, as `npm start` runs it (its V8 flag included: see package.json);
- * MADINA_BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") adds flags, e.g. to profile the server.
+ * `node … bin/madina.js start` arguments, exactly as `npm start` runs it; MADINA_BENCH_NODE_ARGS
+ * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") adds flags, e.g. to profile the server.
  */
 export function madinaStartArgs(): string[] {
-  return ['--max-semi-space-size=64', ...(process.env.MADINA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'bin/madina.js', 'start'];
+  return [...npmStartNodeFlags(), ...(process.env.MADINA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'bin/madina.js', 'start'];
 }
 
 /**

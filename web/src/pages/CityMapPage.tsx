@@ -11,7 +11,7 @@ import { MapView } from '../map/MapView';
 import { CASABLANCA, PALETTE, prefersReducedMotion } from '../map/style';
 import { AlertsList } from './AlertsList';
 import { LayerTable } from './LayerTable';
-import { baseData, prefetchCityMap } from '../map/city-data';
+import { baseData } from '../map/city-data';
 
 const EntityPanel = lazy(() => import('./EntityPanel'));
 
@@ -107,10 +107,7 @@ export default function CityMapPage() {
   const { t } = useTranslation();
   const fmt = useFormat();
   const [entityId, setEntityId] = useQueryParam('entity');
-  const [visible, setVisible] = useState<Record<string, boolean>>(() => {
-    prefetchCityMap();
-    return Object.fromEntries([...POINT_LAYERS.map((l) => [l.id, l.visible]), ['arrondissements', true], ['transit', true]]);
-  });
+  const [visible, setVisible] = useState<Record<string, boolean>>(() => Object.fromEntries([...POINT_LAYERS.map((l) => [l.id, l.visible]), ['arrondissements', true], ['transit', true]]));
   const [counts, setCounts] = useState<Record<string, number>>({});
   const [table, setTable] = useState<string | null>(null);
   const [base, setBase] = useState<{ arrondissements: GeoJSON.FeatureCollection; lines: GeoJSON.FeatureCollection } | null>(null);
@@ -132,7 +129,7 @@ export default function CityMapPage() {
 
   const onReady = useCallback(
     (map: MlMap) => {
-      performance.mark('madina:map-load'); // MapLibre's style loaded (bench:web reports the steps)
+      performance.mark('madina:map-load'); // MapLibre's style loaded (bench:web reports each step)
       mapRef.current = map;
       for (const def of POINT_LAYERS) addPointLayer(map, def);
       countsRef.current = new ClusterCounts(
