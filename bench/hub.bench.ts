@@ -8,6 +8,7 @@
  *   --quick                         10,000 entities, 5 s per scenario
  *   --fresh                         PostgreSQL: measure right after the bulk load (default: VACUUM (ANALYZE)
  *                                   the hub's tables and CHECKPOINT first, the steady state autovacuum keeps)
+ *   --keep                          PostgreSQL: keep the loaded database (madina_bench) for EXPLAIN and profiling
  *
  * Madina is started as a separate process (node bin/madina.js start); results go to
  * bench/results/hub-<driver>-<YYYYMMDD-HHMM>.json and the "Hub" section of docs/benchmarks.md.
@@ -49,11 +50,12 @@ const { values: argv } = parseArgs({
     connections: { type: 'string', default: '50' },
     quick: { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (argv.help) {
-  process.stdout.write('npm run bench:hub -- [--driver pglite|postgres|both] [--entities N] [--duration S] [--connections C] [--quick] [--fresh]\n');
+  process.stdout.write('npm run bench:hub -- [--driver pglite|postgres|both] [--entities N] [--duration S] [--connections C] [--quick] [--fresh] [--keep]\n');
   process.exit(0);
 }
 const quick = argv.quick!;
@@ -139,7 +141,8 @@ async function prepareStore(driver: 'pglite' | 'postgres'): Promise<Store> {
     await adminQuery(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
     await adminQuery(`CREATE DATABASE ${BENCH_DB}`);
     const drop = onCleanup('drop bench database', async () => {
-      await adminQuery(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
+      if (argv.keep) log(`kept database ${BENCH_DB} (--keep)`);
+      else await adminQuery(`DROP DATABASE IF EXISTS ${BENCH_DB} WITH (FORCE)`);
     });
     const url = new URL(pgAdminUrl);
     url.pathname = `/${BENCH_DB}`;

@@ -64,7 +64,7 @@ export async function buildServer(config: Config, db: Db, logger: Logger, opts: 
   const maintenance = new DbMaintenance(db, logger);
   maintenance.start();
   stops.push(() => maintenance.stop());
-  const hub = createHub(db, { baseUrl: () => `http://localhost:${config.port}`, log: logger, maintenance });
+  const hub = createHub(db, { baseUrl: () => `http://localhost:${config.port}`, log: logger, maintenance, readCacheMb: config.hubReadCacheMb });
   await registerHub(app, hub, config.hubAuth);
   // Notification delivery: resumes the outbox left by the previous run; stopped when the app closes
   // (also for tests that only close the app), before the store closes.

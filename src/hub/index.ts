@@ -11,6 +11,7 @@ import { EntityService } from './entities/service.ts';
 import { EntityStore } from './entities/store.ts';
 import { HUB_ROLES, hubAccessHook, type HubAccessPolicy } from './http/access.ts';
 import { hubPlugin } from './http/hub-plugin.ts';
+import { EntityReadCache } from './entities/read-cache.ts';
 import { ContextService } from './jsonld/context-service.ts';
 import { SqlContextStore } from './jsonld/context-store.ts';
 import { createTemporal, type Temporal } from './temporal/index.ts';
@@ -31,10 +32,11 @@ export interface Hub {
 
 export function createHub(
   db: Db,
-  opts: { baseUrl: () => string; log?: Logger; notify?: NotifyOptions; maintenance?: DbMaintenance },
+  opts: { baseUrl: () => string; log?: Logger; notify?: NotifyOptions; maintenance?: DbMaintenance; readCacheMb?: number },
 ): Hub {
   const entityStore = new EntityStore((table, changed, deadMaking) => opts.maintenance?.note(table, changed, deadMaking));
-  const entities = new EntityService(db, entityStore);
+  const readCache = new EntityReadCache((opts.readCacheMb ?? 64) * 2 ** 20);
+  const entities = new EntityService(db, entityStore, undefined, readCache);
   const contexts = new ContextService({ store: new SqlContextStore(db), baseUrl: opts.baseUrl });
   const temporal = createTemporal(db, entities);
   const subscriptions = createSubscriptions({ db, entities, entityStore, contexts, log: opts.log ?? createLogger('silent'), options: opts.notify });

@@ -5,6 +5,7 @@ import type { AttributeInstance, StoredEntity } from './model.ts';
 import type { EntityInput } from './parse.ts';
 import type { EntityFilter, EntityStore } from './store.ts';
 import { WriteBatcher } from './write-batcher.ts';
+import { EntityReadCache, type EntityView } from './read-cache.ts';
 import type { Problem } from '../../platform/http/problem.ts';
 
 /** What changed in one entity, given to change listeners inside the writing transaction. */
@@ -45,6 +46,8 @@ export class EntityService {
     private readonly db: Db,
     private readonly store: EntityStore,
     private readonly clock: () => Date = () => new Date(),
+    /** Rendered entities by row version (read-cache.ts); size 0 = every read renders. */
+    readonly readCache = new EntityReadCache(0),
   ) {
     this.writes = new WriteBatcher(db, store, {
       clock,
@@ -65,6 +68,7 @@ export class EntityService {
 
   private emitCommitted(tenant: string, changes: EntityChange[]) {
     if (!changes.length) return;
+    if (this.readCache.enabled) for (const c of changes) this.readCache.forget(tenant, (c.after ?? c.before)!.id);
     for (const l of this.committedListeners) {
       try {
         l(tenant, changes);
@@ -105,6 +109,21 @@ export class EntityService {
     const e = await this.store.get(this.db, tenant, id);
     if (!e) throw notFound(id);
     return e;
+  }
+
+  /** Retrieve Entity as JSON text in `view`, rendered again only when the stored entity changed. */
+  async retrieveJson(tenant: string, id: string, view: EntityView<StoredEntity>): Promise<string> {
+    await this.assertTenant(tenant);
+    const cached = this.readCache.enabled ? this.readCache.peek(tenant, id, view.key) : undefined;
+    const found = await this.store.getIfChanged(this.db, tenant, id, cached?.version ?? '');
+    if (!found) throw notFound(id);
+    if (!found.entity) {
+      this.readCache.confirmHit();
+      return cached!.json;
+    }
+    const json = view.render(found.entity);
+    this.readCache.put(tenant, id, found.version, view.key, json);
+    return json;
   }
 
   async delete(tenant: string, id: string): Promise<void> {
@@ -189,6 +208,44 @@ export class EntityService {
   async query(tenant: string, filter: EntityFilter, page: { limit: number; offset: number; count: boolean }) {
     await this.assertTenant(tenant);
     return this.store.query(this.db, filter, page);
+  }
+
+  /**
+   * Query Entities as JSON texts in `view`. The store answers with ids and versions; only entities the
+   * read cache does not hold at that version are fetched and rendered. If one changed between the two
+   * statements, the page is read again in one statement, so every entity shown matched the filter.
+   */
+  async queryJson(
+    tenant: string,
+    filter: EntityFilter,
+    page: { limit: number; offset: number; count: boolean },
+    view: EntityView<StoredEntity>,
+  ): Promise<{ json: string[]; total?: number }> {
+    if (!this.readCache.enabled) {
+      const r = await this.query(tenant, filter, page);
+      return { json: r.entities.map((e) => view.render(e)), total: r.total };
+    }
+    await this.assertTenant(tenant);
+    const { rows, total } = await this.store.queryVersions(this.db, filter, page);
+    const json: string[] = new Array(rows.length);
+    const missing: number[] = [];
+    rows.forEach((r, i) => {
+      const hit = this.readCache.get(tenant, r.id, r.v, view.key);
+      if (hit === undefined) missing.push(i);
+      else json[i] = hit;
+    });
+    if (!missing.length) return { json, total };
+    const fetched = await this.store.getManyVersioned(this.db, tenant, missing.map((i) => rows[i].id));
+    for (const i of missing) {
+      const f = fetched.get(rows[i].id);
+      if (!f || f.version !== rows[i].v) {
+        const again = await this.store.query(this.db, filter, { ...page, count: false });
+        return { json: again.entities.map((e) => view.render(e)), total };
+      }
+      json[i] = view.render(f.entity);
+      this.readCache.put(tenant, rows[i].id, f.version, view.key, json[i]);
+    }
+    return { json, total };
   }
 
   // ---- Batch operations (§5.6.7-10, §5.6.20): one transaction; per-entity errors reported, not thrown.

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/db.ts';
-import type { SqlParams } from '../../platform/db/sql-params.ts';
+import { SqlParams } from '../../platform/db/sql-params.ts';
 import { LOCATION_IRI, type AttributeMap, type StoredEntity } from './model.ts';
 
 interface EntityRow {
@@ -12,6 +12,11 @@ interface EntityRow {
 }
 
 const COLUMNS = 'id, types, scopes, doc, created_at, modified_at';
+/**
+ * A row's version for the read cache (read-cache.ts): xmin changes with every write of the row;
+ * modified_at rules out a repeat of xmin after a transaction-id wraparound.
+ */
+const VERSION = "(xmin::text || '/' || modified_at::text)";
 const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 
 function toEntity(r: EntityRow): StoredEntity {
@@ -24,6 +29,8 @@ function locationGeoJson(attrs: AttributeMap): string | null {
   return inst ? JSON.stringify(inst.value) : null;
 }
 
+const MAX_SHAPES = 256;
+
 /** A filter assembled by the query layer: a boolean SQL fragment over hub_entities and its params. */
 export interface EntityFilter {
   where: string[];
@@ -33,6 +40,8 @@ export interface EntityFilter {
 /** The only SQL of the hub's entities. */
 export class EntityStore {
   private readonly knownTenants = new Set<string>();
+  /** Query texts given a prepared-statement name (see `shapeName`). */
+  private readonly shapes = new Map<string, string>();
 
   /** `onWrite(table, changed, deadMaking)` reports churn to DbMaintenance. */
   constructor(private readonly onWrite?: (table: string, changed: number, deadMaking: number) => void) {}
@@ -72,6 +81,40 @@ export class EntityStore {
       { prepare: forUpdate ? 'hub.entities.get-many-for-update' : 'hub.entities.get-many' },
     );
     return new Map(r.rows.map((row) => [row.id, toEntity(row)]));
+  }
+
+  /**
+   * The entity's version, and its row only when that version differs from `knownVersion` (the read
+   * cache's): an unchanged entity costs a primary-key probe, not its document.
+   */
+  async getIfChanged(
+    db: Queryable,
+    tenant: string,
+    id: string,
+    knownVersion: string,
+  ): Promise<{ version: string; entity?: StoredEntity } | undefined> {
+    const r = await db.query<EntityRow & { v: string; same: boolean }>(
+      `SELECT v, v = $3 AS same, CASE WHEN v = $3 THEN NULL ELSE types END AS types,
+              CASE WHEN v = $3 THEN NULL ELSE scopes END AS scopes, CASE WHEN v = $3 THEN NULL ELSE doc END AS doc,
+              created_at, modified_at
+       FROM (SELECT types, scopes, doc, created_at, modified_at, ${VERSION} AS v
+             FROM hub_entities WHERE tenant = $1 AND id = $2) e`,
+      [tenant, id, knownVersion],
+      { prepare: 'hub.entities.get-if-changed' },
+    );
+    const row = r.rows[0];
+    if (!row) return undefined;
+    return row.same ? { version: row.v } : { version: row.v, entity: toEntity({ ...row, id }) };
+  }
+
+  /** Entities by id with their versions (rows of a query the read cache did not hold). */
+  async getManyVersioned(db: Queryable, tenant: string, ids: string[]): Promise<Map<string, { version: string; entity: StoredEntity }>> {
+    const r = await db.query<EntityRow & { v: string }>(
+      `SELECT ${COLUMNS}, ${VERSION} AS v FROM hub_entities WHERE tenant = $1 AND id = ANY($2::text[])`,
+      [tenant, ids],
+      { prepare: 'hub.entities.get-many-versioned' },
+    );
+    return new Map(r.rows.map((row) => [row.id, { version: row.v, entity: toEntity(row) }]));
   }
 
   /** Inserts the entities that do not exist yet; returns the ids inserted. */
@@ -126,21 +169,56 @@ export class EntityStore {
     filter: EntityFilter,
     page: { limit: number; offset: number; count: boolean },
   ): Promise<{ entities: StoredEntity[]; total?: number }> {
+    const { rows, total } = await this.selectPage<EntityRow>(db, COLUMNS, filter, page);
+    return { entities: rows.map(toEntity), total };
+  }
+
+  /** Query Entities for the read cache: the page's ids and versions only, no documents. */
+  async queryVersions(
+    db: Queryable,
+    filter: EntityFilter,
+    page: { limit: number; offset: number; count: boolean },
+  ): Promise<{ rows: { id: string; v: string }[]; total?: number }> {
+    return this.selectPage<{ id: string; v: string }>(db, `id, ${VERSION} AS v`, filter, page);
+  }
+
+  private async selectPage<Row>(
+    db: Queryable,
+    columns: string,
+    filter: EntityFilter,
+    page: { limit: number; offset: number; count: boolean },
+  ): Promise<{ rows: Row[]; total?: number }> {
     const where = filter.where.length ? filter.where.join(' AND ') : 'true';
-    const p = filter.params;
     let total: number | undefined;
     if (page.count) {
-      const c = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM hub_entities WHERE ${where}`, p.values);
+      const sql = `SELECT count(*)::int AS n FROM hub_entities WHERE ${where}`;
+      const c = await db.query<{ n: number }>(sql, filter.params.values, { prepare: this.shapeName(sql) });
       total = c.rows[0].n;
     }
-    if (page.limit === 0) return { entities: [], total };
+    if (page.limit === 0) return { rows: [], total };
+    // A copy: the same filter may run again (the read cache's consistent retry).
+    const p = new SqlParams(filter.params.values);
     const limit = p.add(page.limit);
     const offset = p.add(page.offset);
-    const r = await db.query<EntityRow>(
-      `SELECT ${COLUMNS} FROM hub_entities WHERE ${where} ORDER BY id LIMIT ${limit} OFFSET ${offset}`,
-      p.values,
-    );
-    return { entities: r.rows.map(toEntity), total };
+    const sql = `SELECT ${columns} FROM hub_entities WHERE ${where} ORDER BY id LIMIT ${limit} OFFSET ${offset}`;
+    const r = await db.query<Row>(sql, p.values, { prepare: this.shapeName(sql) });
+    return { rows: r.rows, total };
+  }
+
+  /**
+   * A prepared-statement name for a query's SQL text. The text depends only on the query's shape (which
+   * filters, how many types...), never on values, so a dashboard's repeated queries are parsed and planned
+   * once per connection: a third of PostgreSQL's time for a type+q or geo query. PostgreSQL re-plans for
+   * the values while a generic plan would cost more. Bounded: past MAX_SHAPES texts, queries stay unnamed,
+   * so no client can grow every connection's statement cache without limit.
+   */
+  private shapeName(sql: string): string | undefined {
+    let name = this.shapes.get(sql);
+    if (name === undefined && this.shapes.size < MAX_SHAPES) {
+      name = `hub.entities.query.${this.shapes.size + 1}`;
+      this.shapes.set(sql, name);
+    }
+    return name;
   }
 
   /** Distinct types with, per type, the attributes its entities carry and their kinds (§5.7.5-8). */

@@ -13,7 +13,10 @@ import { parseQuery } from '../query/q.ts';
 import { parseScopeQuery } from '../query/scope.ts';
 import { parseTypeExpression } from '../query/type-expr.ts';
 import { Problem } from '../../platform/http/problem.ts';
+import type { StoredEntity } from '../entities/model.ts';
+import type { EntityView } from '../entities/read-cache.ts';
 import {
+  answerHeaders,
   boolParam,
   contextValue,
   decorate,
@@ -77,6 +80,25 @@ function renderOptions(query: Query, mapper: TermMapper): RenderOptions & { geom
     o.omitAttrs = new Set(omit.filter((a) => !CORE_MEMBERS.has(a)).map((a) => mapper.expand(a)));
   }
   return o;
+}
+
+const mapperIds = new WeakMap<TermMapper, number>();
+let lastMapperId = 0;
+
+/**
+ * An entity's JSON text as this request shows it. The key names everything the text depends on besides
+ * the entity (compiled context, media type, representation options): the read cache's view key.
+ */
+function entityView(mapper: TermMapper, type: 'application/json' | 'application/ld+json', o: RenderOptions): EntityView<StoredEntity> {
+  let mapperId = mapperIds.get(mapper);
+  if (mapperId === undefined) mapperIds.set(mapper, (mapperId = ++lastMapperId));
+  const set = (s?: Set<string>) => (s ? [...s].sort() : null);
+  const key = JSON.stringify([mapperId, type, o.format, o.sysAttrs, o.lang ?? null, set(o.onlyAttrs), set(o.omitAttrs), set(o.omitCore)]);
+  const ctx = type === 'application/ld+json' ? contextValue(mapper) : undefined;
+  return {
+    key,
+    render: (e) => JSON.stringify(ctx === undefined ? renderEntity(e, mapper, o) : { ...renderEntity(e, mapper, o), '@context': ctx }),
+  };
 }
 
 /** The Query body of POST /entityOperations/query (§5.2.23). */
@@ -162,19 +184,20 @@ export function entityRoutes(app: FastifyInstance, deps: EntityRouteDeps) {
     const count = boolParam(req.query, 'count');
     if (limit === 0 && !count) throw HubErrors.badRequestData.with('limit=0 is only allowed with count=true');
     const filter = buildEntityFilter(tenant, query, mapper);
+    if (type !== 'application/geo+json') {
+      const { json, total } = await entities.queryJson(tenant, filter, { limit, offset, count }, entityView(mapper, type, render));
+      if (total !== undefined) reply.header('NGSILD-Results-Count', String(total));
+      answerHeaders(reply, type, mapper);
+      return reply.send(`[${json.join(',')}]`);
+    }
     const { entities: found, total } = await entities.query(tenant, filter, { limit, offset, count });
     if (total !== undefined) reply.header('NGSILD-Results-Count', String(total));
-    const rendered = found.map((e) => renderEntity(e, mapper, render));
-    if (type === 'application/geo+json') {
-      reply.type('application/geo+json');
-      const ctx = contextValue(mapper);
-      return {
-        type: 'FeatureCollection',
-        features: found.map((e, i) => toFeature(e, rendered[i], render.geometryIri)),
-        '@context': ctx,
-      };
-    }
-    return decorate(reply, type, mapper, rendered);
+    reply.type('application/geo+json');
+    return {
+      type: 'FeatureCollection',
+      features: found.map((e) => toFeature(e, renderEntity(e, mapper, render), render.geometryIri)),
+      '@context': contextValue(mapper),
+    };
   }
 
   // ---- Entities (§6.4, §6.5)
@@ -202,8 +225,13 @@ export function entityRoutes(app: FastifyInstance, deps: EntityRouteDeps) {
     const mapper = await requestMapper(req, contexts);
     const type = responseType(req, true);
     const render = renderOptions(req.query, mapper);
-    const e = await entities.retrieve(tenant, id);
     const typeFilter = stringParam(req.query, 'type');
+    if (type !== 'application/geo+json' && typeFilter === undefined) {
+      const json = await entities.retrieveJson(tenant, id, entityView(mapper, type, render));
+      answerHeaders(reply, type, mapper);
+      return reply.send(json);
+    }
+    const e = await entities.retrieve(tenant, id);
     if (typeFilter !== undefined) {
       const wanted = typeFilter.split(',').map((t) => mapper.expand(t.trim()));
       if (!wanted.some((t) => e.types.includes(t))) throw HubErrors.resourceNotFound.with(`Entity ${id} has none of the types asked`);

@@ -103,15 +103,22 @@ export function contextValue(mapper: TermMapper): unknown {
 
 /** Sets Link (for application/json) and the content type; returns body with @context for JSON-LD. */
 export function decorate(reply: FastifyReply, type: ResponseType, mapper: TermMapper, body: unknown): unknown {
-  const ctx = contextValue(mapper);
+  answerHeaders(reply, type, mapper);
   if (type === 'application/ld+json') {
-    reply.type('application/ld+json');
+    const ctx = contextValue(mapper);
     const withCtx = (b: unknown) => (isPlainObject(b) ? { ...b, '@context': ctx } : b);
     return Array.isArray(body) ? body.map(withCtx) : withCtx(body);
   }
-  reply.type(type);
-  if (typeof ctx === 'string') reply.header('Link', `<${ctx}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`);
   return body;
+}
+
+/** The content type, and for application/json the Link to the context (§6.3.5); the body is the caller's. */
+export function answerHeaders(reply: FastifyReply, type: ResponseType, mapper: TermMapper): void {
+  reply.type(type);
+  const ctx = contextValue(mapper);
+  if (type !== 'application/ld+json' && typeof ctx === 'string') {
+    reply.header('Link', `<${ctx}>; rel="${JSONLD_CONTEXT_REL}"; type="application/ld+json"`);
+  }
 }
 
 /** options= and format= (§6.3.7): a comma list checked against what the operation allows. */

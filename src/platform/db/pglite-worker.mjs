@@ -6,6 +6,7 @@ import process from 'node:process';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 
 const { dataDir } = workerData;
 if (dataDir) mkdirSync(dataDir, { recursive: true });
@@ -38,7 +39,7 @@ async function run(q, msg) {
 
 let pg;
 try {
-  pg = dataDir ? new PGlite(dataDir, { extensions: { postgis } }) : new PGlite({ extensions: { postgis } });
+  pg = dataDir ? new PGlite(dataDir, { extensions: { postgis, btree_gist } }) : new PGlite({ extensions: { postgis, btree_gist } });
   await pg.waitReady;
   await pg.exec('CREATE EXTENSION IF NOT EXISTS postgis');
   parentPort.postMessage({ ready: true });

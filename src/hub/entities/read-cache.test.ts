@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { migrate } from '../../platform/db/migrator.ts';
+import { SqlParams } from '../../platform/db/sql-params.ts';
+import { hubMigrations } from '../index.ts';
+import type { StoredEntity } from './model.ts';
+import { EntityReadCache, type EntityView } from './read-cache.ts';
+import { EntityService } from './service.ts';
+import { EntityStore } from './store.ts';
+
+describe('EntityReadCache', () => {
+  it('answers only for the version and view it holds', () => {
+    const c = new EntityReadCache(1 << 20);
+    c.put('t', 'urn:a:1', 'v1', 'json', '{"a":1}');
+    expect(c.get('t', 'urn:a:1', 'v1', 'json')).toBe('{"a":1}');
+    expect(c.get('t', 'urn:a:1', 'v2', 'json')).toBeUndefined();
+    expect(c.get('t', 'urn:a:1', 'v1', 'ld')).toBeUndefined();
+    expect(c.get('other', 'urn:a:1', 'v1', 'json')).toBeUndefined();
+    expect(c.peek('t', 'urn:a:1', 'json')).toEqual({ version: 'v1', json: '{"a":1}' });
+    expect(c.stats()).toMatchObject({ entities: 1, hits: 1, misses: 3 });
+  });
+
+  it('drops every view of an entity when a newer version arrives', () => {
+    const c = new EntityReadCache(1 << 20);
+    c.put('t', 'urn:a:1', 'v1', 'json', '{"a":1}');
+    c.put('t', 'urn:a:1', 'v1', 'ld', '{"a":1,"@context":"x"}');
+    c.put('t', 'urn:a:1', 'v2', 'json', '{"a":2}');
+    expect(c.peek('t', 'urn:a:1', 'ld')).toBeUndefined();
+    expect(c.get('t', 'urn:a:1', 'v2', 'json')).toBe('{"a":2}');
+    c.forget('t', 'urn:a:1');
+    expect(c.stats()).toMatchObject({ entities: 0, bytes: 0 });
+  });
+
+  it('stays within its size, evicting the least recently used entity first', () => {
+    const json = 'x'.repeat(1000);
+    const c = new EntityReadCache(10_000);
+    for (let i = 0; i < 20; i++) {
+      c.put('t', `urn:a:${i}`, 'v', 'k', json);
+      if (i === 5) c.get('t', 'urn:a:0', 'v', 'k'); // recently used: survives the others
+    }
+    const s = c.stats();
+    expect(s.bytes).toBeLessThanOrEqual(10_000);
+    expect(s.entities).toBeGreaterThan(4);
+    expect(s.entities).toBeLessThan(20);
+    expect(c.get('t', 'urn:a:19', 'v', 'k')).toBe(json);
+    expect(c.get('t', 'urn:a:1', 'v', 'k')).toBeUndefined();
+    // Replacing a view does not count its size twice.
+    const before = c.stats().bytes;
+    c.put('t', 'urn:a:19', 'v', 'k', json);
+    expect(c.stats().bytes).toBe(before);
+  });
+
+  it('holds nothing at size 0', () => {
+    const c = new EntityReadCache(0);
+    c.put('t', 'urn:a:1', 'v1', 'json', '{}');
+    expect(c.enabled).toBe(false);
+    expect(c.stats().entities).toBe(0);
+  });
+});
+
+describe('EntityService reads through the cache', () => {
+  let t: TestDb;
+  const store = new EntityStore();
+  let service: EntityService;
+  const T = '2026-01-01T00:00:00.000Z';
+  const lamp = (n: number, level: number): StoredEntity => ({
+    id: `urn:ngsi-ld:Streetlight:${n}`,
+    types: ['urn:t:Streetlight'],
+    scopes: [],
+    attrs: { 'urn:a:level': [{ type: 'Property', value: level }] },
+    createdAt: T,
+    modifiedAt: T,
+  });
+  let renders = 0;
+  const view: EntityView<StoredEntity> = {
+    key: 'test',
+    render: (e) => {
+      renders++;
+      return JSON.stringify({ id: e.id, level: e.attrs['urn:a:level'][0].value });
+    },
+  };
+  const allLamps = () => ({ where: ['tenant = $1', "types && '{urn:t:Streetlight}'"], params: new SqlParams(['']) });
+  const page = { limit: 10, offset: 0, count: true };
+  // Another Madina process on the same database: writes this process's cache never hears of.
+  const writeElsewhere = (id: string, level: number) =>
+    t.db.query(
+      `UPDATE hub_entities SET doc = jsonb_build_object('urn:a:level', jsonb_build_array(jsonb_build_object('type', 'Property', 'value', $2::int)))
+       WHERE tenant = '' AND id = $1`,
+      [id, level],
+    );
+
+  beforeAll(async () => {
+    t = await openTestDb();
+    await migrate(t.db, hubMigrations());
+    service = new EntityService(t.db, store, undefined, new EntityReadCache(1 << 20));
+    await store.insertMany(t.db, '', [lamp(1, 10), lamp(2, 20), lamp(3, 30)]);
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('renders an entity once and serves it again while the stored row is unchanged', async () => {
+    renders = 0;
+    expect(await service.retrieveJson('', 'urn:ngsi-ld:Streetlight:1', view)).toBe('{"id":"urn:ngsi-ld:Streetlight:1","level":10}');
+    expect(await service.retrieveJson('', 'urn:ngsi-ld:Streetlight:1', view)).toBe('{"id":"urn:ngsi-ld:Streetlight:1","level":10}');
+    expect(renders).toBe(1);
+  });
+
+  it('never answers from a stale entry: a write by another process is seen on the next read', async () => {
+    await service.retrieveJson('', 'urn:ngsi-ld:Streetlight:2', view);
+    await service.queryJson('', allLamps(), page, view);
+    await writeElsewhere('urn:ngsi-ld:Streetlight:2', 21);
+    expect(await service.retrieveJson('', 'urn:ngsi-ld:Streetlight:2', view)).toContain('"level":21');
+    await writeElsewhere('urn:ngsi-ld:Streetlight:2', 22);
+    const r = await service.queryJson('', allLamps(), page, view);
+    expect(r.json.map((j) => JSON.parse(j).level)).toEqual([10, 22, 30]);
+    expect(r.total).toBe(3);
+  });
+
+  it('queries render only the entities the cache does not hold', async () => {
+    await service.queryJson('', allLamps(), page, view);
+    renders = 0;
+    await writeElsewhere('urn:ngsi-ld:Streetlight:3', 31);
+    const r = await service.queryJson('', allLamps(), page, view);
+    expect(r.json.map((j) => JSON.parse(j).level)).toEqual([10, 22, 31]);
+    expect(renders).toBe(1);
+  });
+
+  it('reads the page again in one statement when an entity changed between the two reads', async () => {
+    await writeElsewhere('urn:ngsi-ld:Streetlight:1', 11); // not in the cache at this version
+    const real = store.getManyVersioned.bind(store);
+    const spy = vi.spyOn(store, 'getManyVersioned').mockImplementationOnce(async (db, tenant, ids) => {
+      await writeElsewhere('urn:ngsi-ld:Streetlight:1', 12); // lands between the id list and the documents
+      return real(db, tenant, ids);
+    });
+    const query = vi.spyOn(store, 'query');
+    const r = await service.queryJson('', allLamps(), page, view);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(query).toHaveBeenCalledTimes(1);
+    expect(r.json.map((j) => JSON.parse(j).level)).toEqual([12, 22, 31]);
+    spy.mockRestore();
+    query.mockRestore();
+  });
+
+  it('an entity deleted elsewhere is not found, not served from the cache', async () => {
+    await service.retrieveJson('', 'urn:ngsi-ld:Streetlight:3', view);
+    await t.db.query("DELETE FROM hub_entities WHERE tenant = '' AND id = 'urn:ngsi-ld:Streetlight:3'");
+    await expect(service.retrieveJson('', 'urn:ngsi-ld:Streetlight:3', view)).rejects.toMatchObject({ status: 404 });
+    const r = await service.queryJson('', allLamps(), page, view);
+    expect(r.json).toHaveLength(2);
+  });
+});

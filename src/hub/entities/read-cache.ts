@@ -1,0 +1,115 @@
+/**
+ * Rendered entities kept in memory under the row version they were rendered from.
+ *
+ * A read still asks the store which entities match and at which version (PostgreSQL's `xmin` with
+ * `modified_at`): an answer is never staler than the store, also with several Madina processes on one
+ * PostgreSQL. What the cache saves is the rest of a read: sending the document, parsing it, compacting
+ * its terms and serialising it again, which is most of a query's CPU (docs/benchmarks.md, "Hub").
+ *
+ * One entry per entity (least recently used first, a Map in insertion order), holding the JSON of each
+ * view asked for (the request's context, format, projection...). A newer version replaces the entry.
+ * Bounded by an approximate size in bytes (the JSON's length plus a fixed overhead per entry).
+ */
+
+/** How an entity is shown: `key` names the view (same key, same JSON for the same version). */
+export interface EntityView<E> {
+  key: string;
+  render(entity: E): string;
+}
+
+interface Entry {
+  version: string;
+  views: Map<string, string>;
+  bytes: number;
+}
+
+const ENTRY_OVERHEAD = 160;
+const VIEW_OVERHEAD = 64;
+
+export class EntityReadCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  private hits = 0;
+  private misses = 0;
+
+  /** `maxBytes` 0 disables the cache. */
+  constructor(readonly maxBytes: number) {}
+
+  get enabled(): boolean {
+    return this.maxBytes > 0;
+  }
+
+  /** The cached version of an entity if it holds that view (to ask the store "changed since?"). */
+  peek(tenant: string, id: string, viewKey: string): { version: string; json: string } | undefined {
+    const e = this.entries.get(entryKey(tenant, id));
+    const json = e?.views.get(viewKey);
+    return e && json !== undefined ? { version: e.version, json } : undefined;
+  }
+
+  /** The view's JSON if the cache holds it for exactly this version. */
+  get(tenant: string, id: string, version: string, viewKey: string): string | undefined {
+    const key = entryKey(tenant, id);
+    const e = this.entries.get(key);
+    const json = e && e.version === version ? e.views.get(viewKey) : undefined;
+    if (json === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.entries.delete(key);
+    this.entries.set(key, e!);
+    return json;
+  }
+
+  /** Counts a hit found by `peek` (the store confirmed the version). */
+  confirmHit(): void {
+    this.hits++;
+  }
+
+  put(tenant: string, id: string, version: string, viewKey: string, json: string): void {
+    if (!this.enabled) return;
+    const key = entryKey(tenant, id);
+    let e = this.entries.get(key);
+    if (e && e.version !== version) {
+      this.drop(key, e);
+      e = undefined;
+    }
+    if (!e) {
+      e = { version, views: new Map(), bytes: ENTRY_OVERHEAD + key.length + version.length };
+      this.bytes += e.bytes;
+    } else {
+      this.entries.delete(key);
+      const old = e.views.get(viewKey);
+      if (old !== undefined) {
+        e.bytes -= old.length + viewKey.length + VIEW_OVERHEAD;
+        this.bytes -= old.length + viewKey.length + VIEW_OVERHEAD;
+      }
+    }
+    e.views.set(viewKey, json);
+    e.bytes += json.length + viewKey.length + VIEW_OVERHEAD;
+    this.bytes += json.length + viewKey.length + VIEW_OVERHEAD;
+    this.entries.set(key, e);
+    for (const [k, old] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.drop(k, old);
+    }
+  }
+
+  /** Forgets an entity (it was written or deleted here: its entry can only be stale now). */
+  forget(tenant: string, id: string): void {
+    const key = entryKey(tenant, id);
+    const e = this.entries.get(key);
+    if (e) this.drop(key, e);
+  }
+
+  stats(): { entities: number; bytes: number; maxBytes: number; hits: number; misses: number } {
+    return { entities: this.entries.size, bytes: this.bytes, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses };
+  }
+
+  private drop(key: string, e: Entry): void {
+    this.entries.delete(key);
+    this.bytes -= e.bytes;
+  }
+}
+
+const entryKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
