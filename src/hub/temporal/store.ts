@@ -92,10 +92,16 @@ function timeWindow(tq: TemporalQuery, col: string, params: unknown[]): string {
 }
 
 /** The only SQL of the temporal API. */
+const MAX_KNOWN_SERIES = 250_000;
+
 export class TemporalStore {
   /** Partitions known to exist (this process created or saw them). */
   private readonly partitions = new Set<string>();
-  /** Series rows known to exist; bounded, cleared when it grows too big. */
+  /**
+   * Series rows known to exist, so an update of a known attribute skips the series insert. Bounded
+   * (MAX_KNOWN_SERIES keys of ~170 bytes each, ~40 MB), cleared when full: a forgotten series only costs
+   * one `ON CONFLICT DO NOTHING` insert again.
+   */
   private readonly series = new Set<string>();
   /** Tenants known to exist (tenants are never deleted). */
   private readonly tenants = new Set<string>();
@@ -153,10 +159,11 @@ export class TemporalStore {
         `${insert} ON CONFLICT (tenant, id) DO UPDATE SET types = EXCLUDED.types, scopes = EXCLUDED.scopes, modified_at = EXCLUDED.modified_at
          WHERE hub_temporal_entities.types IS DISTINCT FROM EXCLUDED.types OR hub_temporal_entities.scopes IS DISTINCT FROM EXCLUDED.scopes`,
         [tenant, json(replace)],
+        { prepare: 'hub.temporal.registry-replace' },
       );
     }
     // No row lock and no write for the common case: an attribute update of a known entity.
-    if (keep.length) await db.query(`${insert} ON CONFLICT (tenant, id) DO NOTHING`, [tenant, json(keep)]);
+    if (keep.length) await db.query(`${insert} ON CONFLICT (tenant, id) DO NOTHING`, [tenant, json(keep)], { prepare: 'hub.temporal.registry-keep' });
   }
 
   /** Adds instances in one statement (plus their partitions and series rows when new). */
@@ -177,6 +184,7 @@ export class TemporalStore {
          SELECT $1, s.entity_id, s.attr, s.dataset_id FROM jsonb_to_recordset($2::jsonb) AS s(entity_id text, attr text, dataset_id text)
          ON CONFLICT DO NOTHING`,
         [tenant, JSON.stringify(newSeries)],
+        { prepare: 'hub.temporal.series-insert' },
       );
     }
     await db.query(
@@ -189,9 +197,10 @@ export class TemporalStore {
           records.map((r) => ({ e: r.entityId, a: r.attr, d: r.datasetId, i: r.instanceId, ts: r.ts, o: r.observedAt ?? null, c: r.createdAt, m: r.modifiedAt, k: r.kind, v: r.value, n: r.num })),
         ),
       ],
+      { prepare: 'hub.temporal.instances-insert' },
     );
     // Mark series as known only now: if this statement failed, the transaction rolled back.
-    if (this.series.size > 1_000_000) this.series.clear();
+    if (this.series.size > MAX_KNOWN_SERIES) this.series.clear();
     for (const k of seen) this.series.add(k);
   }
 
