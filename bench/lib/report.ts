@@ -220,20 +220,34 @@ function driverSection(r: HubBenchResult): string {
 const NOTES = `
 Reading the figures: on these 2 cores the server, PostgreSQL and autocannon share the CPU, so a scenario's
 rate is bounded by the CPU one request costs in all three, and the same build measures ±20 % from one run
-to the next (compare the ceilings of each run). A type+q query costs ~1.5 ms of PostgreSQL (parse, plan, a
-primary-key scan in id order evaluating the compiled jsonpath on each candidate — 0.6-1.3 ms of execution —
-and sending ~55 kB of 20 full entities) and ~0.9 ms of the server (about 0.4 ms of it in the \`writev\` of
-the 40 kB answer to the loopback socket, 0.2 ms parsing the 20 jsonb documents, the rest rendering and
-serialising): ~2.4 ms for two cores, so ~800 queries/s is the ceiling of this design here. Geo near is a
-bitmap scan of the geography GiST index (~300 candidates within 500 m, 0.6 ms in SQL) followed by the same
-rendering of 20 entities. GET by id is one prepared primary-key select; in an A/B of that change alone
-(fresh server per run, 100,000 entities) it went from 4,048 to 4,963/s. What moved the figures this
-session: no demo seed and simulator inside the measured server; tables vacuumed and checkpointed after the
-load (\`--fresh\` measures without); the tenant as a filter for geo-queries (geo 335 → ~500/s); the q
-compiler looking each attribute up once and skipping string-only members for numeric literals (jsonpath
-time per row −25 to −58 %); prepared statements for the static hot queries. Further gains need less work
-per answer (rendering in SQL, caching rendered entities), not a faster plan.
-`;
+to the next; the machine itself also changes from day to day (the bare-Fastify ceiling was 33,000-40,000/s
+on 2026-11-26 before 05:00 and 12,000-16,000/s after 06:00), so compare ratios to the ceilings of the same
+run, not figures across days.
+
+A/B on 2026-11-26 after 06:00, PostgreSQL, 100,000 entities (the table above is the last run):
+
+| scenario | before (\`1f1367c\`) | this build, read cache off | this build |
+| --- | ---: | ---: | ---: |
+| create | 665/s, p99 156 ms | 720/s, p99 142 ms | 598/s, p99 217 ms |
+| attribute update | 1,285/s, p99 75 ms | 1,615/s, p99 64 ms | 1,514/s, p99 80 ms |
+| GET by id | 2,322/s | 1,864/s | 1,952/s |
+| type+q (limit 20) | 368/s, p99 255 ms | 413/s, p99 273 ms | 878/s, p99 96 ms |
+| geo near 500 m (limit 20) | 306/s, p99 423 ms | 327/s, p99 321 ms | 680/s, p99 144 ms |
+| server peak RSS | 1,168 MB | 622 MB | 616 MB |
+
+What a read costs now. A type+q or geo query of 20 entities used to cost ~2 ms of the server (parsing 20
+jsonb documents of ~2.7 kB, compacting their terms, serialising ~21 kB) and ~1.8 ms of PostgreSQL, about
+half of it sending the documents. The read cache (\`hub/entities/read-cache.ts\`, docs/architecture.md)
+keeps each entity's rendered JSON under its row version: the query selects ids and versions only, and
+only entities changed since they were last shown are fetched and rendered; every read still goes to the
+store, so nothing is ever stale. Queries doubled (type+q 413 → 878/s, geo 327 → 680/s in one session;
+in a quieter hour the same build gave 985 and 980/s). Geo-queries also use GiST indexes on
+(tenant, location), which yield only the tenant's candidates (EXPLAIN: 1.3 vs 3.5 ms), and query shapes are
+prepared once per connection. GET by id gains little from the cache: its cost is the HTTP exchange and the
+primary-key probe, at ~0.5 of the raw-select ceiling. Attribute updates gained from fillfactor 75 (98 % of
+updates heap-only, no index entries written). Peak RSS halved: the temporal store's set of known series
+(one ~170-byte key per entity attribute, 1.3 million here) is now bounded at 250,000 keys.
+`
 
 export function hubSection(results: HubBenchResult[]): string {
   const L: string[] = [SECTION, ''];
