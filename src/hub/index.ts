@@ -34,12 +34,13 @@ export function createHub(
   db: Db,
   opts: { baseUrl: () => string; log?: Logger; notify?: NotifyOptions; maintenance?: DbMaintenance; readCacheMb?: number },
 ): Hub {
-  const entityStore = new EntityStore((table, changed, deadMaking) => opts.maintenance?.note(table, changed, deadMaking));
+  const onWrite = (table: string, changed: number, deadMaking: number) => opts.maintenance?.note(table, changed, deadMaking);
+  const entityStore = new EntityStore(onWrite);
   const readCache = new EntityReadCache((opts.readCacheMb ?? 64) * 2 ** 20);
   const entities = new EntityService(db, entityStore, undefined, readCache);
   const contexts = new ContextService({ store: new SqlContextStore(db), baseUrl: opts.baseUrl });
   const temporal = createTemporal(db, entities);
-  const subscriptions = createSubscriptions({ db, entities, entityStore, contexts, log: opts.log ?? createLogger('silent'), options: opts.notify });
+  const subscriptions = createSubscriptions({ db, entities, entityStore, contexts, log: opts.log ?? createLogger('silent'), options: opts.notify, onWrite });
   return { entities, contexts, temporal, subscriptions };
 }
 

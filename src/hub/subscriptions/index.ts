@@ -66,12 +66,14 @@ export function createSubscriptions(deps: {
   contexts: ContextService;
   log: Logger;
   options?: NotifyOptions;
+  /** Churn reports for DbMaintenance (see SubscriptionStore). */
+  onWrite?: (table: string, changed: number, deadMaking: number) => void;
 }): Subscriptions {
   const options = deps.options ?? notifyOptionsFromEnv();
   const concurrency = options.dispatcher.concurrency ?? DEFAULT_DISPATCHER_OPTIONS.concurrency;
   const service = new SubscriptionService({
     db: deps.db,
-    store: new SubscriptionStore(),
+    store: new SubscriptionStore(deps.onWrite),
     entities: deps.entities,
     entityStore: deps.entityStore,
     contexts: deps.contexts,

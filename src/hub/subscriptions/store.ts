@@ -60,6 +60,13 @@ export interface StatusDelta {
 
 /** The only SQL of subscriptions and their outbox. */
 export class SubscriptionStore {
+  /**
+   * `onWrite(table, changed, deadMaking)` reports churn to DbMaintenance: the outbox (a row in, a row out
+   * per notification) and the status counters (rewritten every flush) are the hub's churniest tables,
+   * and on PGlite nothing else would ever vacuum them.
+   */
+  constructor(private readonly onWrite?: (table: string, changed: number, deadMaking: number) => void) {}
+
   async insert(db: Queryable, s: StoredSubscription): Promise<boolean> {
     const r = await db.query(
       `INSERT INTO hub_subscriptions (tenant, id, doc, context, created_at, modified_at)
@@ -134,6 +141,7 @@ export class SubscriptionStore {
        SELECT id FROM ins ORDER BY id`,
       [JSON.stringify(rows.map((x, n) => ({ n, tenant: x.tenant, subscription_id: x.subscriptionId, endpoint: x.endpoint, payload: x.payload })))],
     );
+    this.onWrite?.('hub_notification_outbox', rows.length, 0);
     // Ids of one INSERT ... SELECT ... ORDER BY come from the sequence in that order.
     return r.rows.map((row, i) => ({ id: Number(row.id), ...rows[i] }));
   }
@@ -166,6 +174,7 @@ export class SubscriptionStore {
   async deleteFromOutbox(db: Queryable, ids: number[]): Promise<void> {
     if (!ids.length) return;
     await db.query('DELETE FROM hub_notification_outbox WHERE id = ANY($1::bigint[])', [ids]);
+    this.onWrite?.('hub_notification_outbox', ids.length, ids.length);
   }
 
   async applyStatus(db: Queryable, deltas: StatusDelta[]): Promise<void> {
@@ -196,5 +205,6 @@ export class SubscriptionStore {
         ),
       ],
     );
+    this.onWrite?.('hub_subscriptions', deltas.length, deltas.length);
   }
 }

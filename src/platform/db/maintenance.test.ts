@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { testDriver } from '../../../test/support/test-env.ts';
+import type { Db } from './db.ts';
 import { DbMaintenance } from './maintenance.ts';
 
 describe('DbMaintenance', () => {
@@ -42,5 +44,56 @@ describe('DbMaintenance', () => {
     m.note('churny; DROP TABLE churny', 10_000);
     await m.tick();
     expect((await t.db.query('SELECT count(*)::int AS n FROM churny')).rows[0]).toEqual({ n: 5010 });
+  });
+
+  /** The test store seen as PGlite (where vacuum and checkpoint are Madina's job), recording what runs. */
+  const asPglite = (db: Db, ran: string[]): Db => ({
+    driver: 'pglite',
+    query: (sql, params, o) => db.query(sql, params, o),
+    exec: (sql) => (ran.push(sql), db.exec(sql)),
+    transaction: (fn) => db.transaction(fn),
+    close: () => db.close(),
+  });
+
+  it('PGlite: vacuums a churning table at most once a minute, keeping its dead-row count meanwhile', async () => {
+    const ran: string[] = [];
+    let now = 1_000_000;
+    const m = new DbMaintenance(asPglite(t.db, ran), undefined, { minRows: 100, now: () => now });
+    const vacuums = () => ran.filter((x) => x.startsWith('VACUUM')).length;
+    m.note('churny', 5000, 5000);
+    await m.tick();
+    expect(vacuums()).toBe(1);
+    now += 10_000;
+    m.note('churny', 5000, 5000);
+    await m.tick();
+    expect(vacuums()).toBe(1);
+    expect(ran.at(-1)).toBe('ANALYZE churny');
+    now += 50_000;
+    await m.tick(); // nothing new noted, but the dead rows of the last tick are still owed
+    expect(vacuums()).toBe(2);
+  });
+
+  // PGlite only: on PostgreSQL the WAL is the whole cluster's, and the test files running beside this one
+  // write to it at any moment.
+  it.skipIf(testDriver() === 'postgres')('PGlite: checkpoints once enough WAL was written, or after the interval with any', async () => {
+    const ran: string[] = [];
+    let now = 0;
+    const m = new DbMaintenance(asPglite(t.db, ran), undefined, { checkpointWalBytes: 64 * 1024, checkpointEveryMs: 300_000, now: () => now });
+    const checkpoints = () => ran.filter((x) => x === 'CHECKPOINT').length;
+    await m.tick(); // the baseline
+    await t.db.exec('UPDATE churny SET v = v + 1 WHERE id <= 10');
+    now += 10_000;
+    await m.tick();
+    expect(checkpoints()).toBe(0);
+    now += 300_000;
+    await m.tick();
+    expect(checkpoints()).toBe(1);
+    await t.db.exec('UPDATE churny SET v = v + 1'); // 5,010 rows: well over 64 kB of WAL
+    now += 10_000;
+    await m.tick();
+    expect(checkpoints()).toBe(2);
+    now += 10_000;
+    await m.tick();
+    expect(checkpoints()).toBe(2);
   });
 });
