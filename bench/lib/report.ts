@@ -180,7 +180,7 @@ function driverSection(r: HubBenchResult): string {
   L.push(
     `${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.commit ? `, commit \`${r.commit.slice(0, 10)}\`` : ''}; ` +
       `${int(r.params.entities)} entities over ${r.params.tenants} tenants, ${r.params.connections} connections, ` +
-      `${r.params.durationS} s per scenario after ${r.params.warmupS} s warm-up${r.params.quick ? ' (**--quick run**)' : ''}${r.params.analyze ? ', `--analyze`' : ''}${r.params.settle ? ', tables vacuumed and checkpointed after the load' : r.params.settle === false ? ', `--fresh` (measured right after the load)' : ''}; ` +
+      `${r.params.durationS} s per scenario after ${r.params.warmupS} s warm-up${r.params.quick ? ' (**--quick run**)' : ''}${r.params.analyze ? ', `--analyze`' : ''}${r.params.settle ? (r.driver === 'postgres' ? ', tables vacuumed and checkpointed after the load' : ', 25 s after the load for the server\'s own maintenance (analyze, vacuum, checkpoint)') : r.params.settle === false ? ', `--fresh` (measured right after the load)' : ''}; ` +
       `${m.cpus} × ${m.cpuModel ?? 'cpu'}, Node ${m.node}${m.dbVersion ? `, ${m.dbVersion}` : ''}` +
       `${m.loadavgAtEnd ? `; machine load average at the end ${m.loadavgAtEnd.join(' / ')} (1/5/15 min, other jobs included)` : ''}.`,
   );
