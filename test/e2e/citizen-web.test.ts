@@ -63,7 +63,11 @@ async function fileReport(page: Page, opts: { description: string; photo?: boole
 
 beforeAll(async () => {
   ensureCitizenPagesBuilt();
-  server = await startServer({ env: { MADINA_SEED: 'auto', MADINA_SEED_SCALE: 'tiny', MADINA_SIMULATOR: 'off', MQTT_PORT: String(await freePort()) } });
+  // Lighting files work requests for the seed's defective lamps into the same desk; their number in the
+  // commune's indicator would depend on when its fault scan ran. This file counts the citizens' reports.
+  server = await startServer({
+    env: { MADINA_SEED: 'auto', MADINA_SEED_SCALE: 'tiny', MADINA_SIMULATOR: 'off', MADINA_LIGHTING_WORK_REQUESTS: 'off', MQTT_PORT: String(await freePort()) },
+  });
   const deadline = Date.now() + 120_000;
   while (!(await fetch(`${server.url}/ngsi-ld/v1/entities/urn:ngsi-ld:Region:MA-06`)).ok) {
     if (Date.now() > deadline) throw new Error(`region not seeded in time:\n${server.logs()}`);

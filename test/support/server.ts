@@ -48,7 +48,21 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/**
+ * The port is picked free, then bound by the child seconds later (PGlite's start): meanwhile another
+ * test file's server may have taken it. Then the child exits with EADDRINUSE; try another port.
+ */
 async function spawnServer(storeEnv: Record<string, string>, extraEnv: Record<string, string>): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnServerOnce(storeEnv, extraEnv);
+    } catch (err) {
+      if (attempt >= 3 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function spawnServerOnce(storeEnv: Record<string, string>, extraEnv: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['bin/madina.js', 'start'], {

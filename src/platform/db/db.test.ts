@@ -91,4 +91,22 @@ describe(`Db driver (${process.env.MADINA_TEST_DB ?? 'pglite'})`, () => {
     const half = await t.db.query("SELECT 1 FROM pg_tables WHERE tablename = 'half'");
     expect(half.rows).toHaveLength(0);
   });
+
+  it('closes only after the statements still running (and the ones they lead to) have finished', async () => {
+    const own = await openTestDb();
+    try {
+      // A request handler whose client hung up, still working when the server shuts down.
+      const handler = (async () => {
+        const a = await own.db.query<{ n: number }>('SELECT 1 AS n');
+        await new Promise((r) => setTimeout(r, 30));
+        const b = await own.db.transaction((tx) => tx.query<{ n: number }>('SELECT 2 AS n'));
+        return [a.rows[0].n, b.rows[0].n];
+      })();
+      await own.db.close();
+      expect(await handler).toEqual([1, 2]);
+      await expect(own.db.query('SELECT 3')).rejects.toThrow();
+    } finally {
+      await own.drop().catch(() => undefined);
+    }
+  });
 });

@@ -30,3 +30,34 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/**
+ * What a driver waits for before it closes. At shutdown the HTTP server has stopped, but a request whose
+ * client already hung up can still be running its handler (the server's close only waits for open
+ * connections): closing under it made its next statement fail ("database is closed"). Close waits until
+ * no statement has been running or started for `quietMs`, at most `maxMs`.
+ */
+export class DbActivity {
+  private active = 0;
+  private last = 0;
+
+  /** Marks a statement or transaction as running; call the returned function when it ends. */
+  begin(): () => void {
+    this.active++;
+    this.last = Date.now();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.active--;
+      this.last = Date.now();
+    };
+  }
+
+  async settle(quietMs = 100, maxMs = 2000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline && (this.active > 0 || Date.now() - this.last < quietMs)) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Db, Queryable, QueryResult } from './db.ts';
+import { DbActivity, type Db, type Queryable, type QueryResult } from './db.ts';
 
 /**
  * Embedded PostgreSQL (PGlite) with PostGIS, persisted in a data directory, running in a worker
@@ -44,6 +44,7 @@ class PgliteDb implements Db {
   private nextId = 1;
   private nextTx = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly activity = new DbActivity();
   private closed = false;
 
   constructor(private readonly worker: Worker) {
@@ -70,11 +71,12 @@ class PgliteDb implements Db {
   private call<T>(msg: { op: string; sql?: string; params?: readonly unknown[]; tx?: number }): Promise<T> {
     if (this.closed) return Promise.reject(new Error('database is closed'));
     const id = this.nextId++;
+    const end = this.activity.begin();
     return new Promise<T>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ id, ...msg });
-    });
+    }).finally(end);
   }
 
   private queryable(tx?: number): Queryable {
@@ -95,20 +97,27 @@ class PgliteDb implements Db {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const tx = this.nextTx++;
-    await this.call({ op: 'begin', tx });
-    let result: T;
+    const end = this.activity.begin();
     try {
-      result = await fn(this.queryable(tx));
-    } catch (err) {
-      await this.call({ op: 'rollback', tx }).catch(() => undefined);
-      throw err;
+      await this.call({ op: 'begin', tx });
+      let result: T;
+      try {
+        result = await fn(this.queryable(tx));
+      } catch (err) {
+        await this.call({ op: 'rollback', tx }).catch(() => undefined);
+        throw err;
+      }
+      await this.call({ op: 'commit', tx });
+      return result;
+    } finally {
+      end();
     }
-    await this.call({ op: 'commit', tx });
-    return result;
   }
 
   /** Closes the engine cleanly; a transaction that never ends cannot hold the process open past 5 s. */
   async close() {
+    if (this.closed) return;
+    await this.activity.settle();
     if (this.closed) return;
     const closing = this.call({ op: 'close' });
     this.closed = true;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable, QueryOptions, QueryResult } from './db.ts';
+import { DbActivity, type Db, type Queryable, type QueryOptions, type QueryResult } from './db.ts';
 
 // Timestamps and numerics as JS values the same way PGlite returns them.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -15,16 +15,26 @@ export async function openPostgres(url: string, poolSize = 20, opts: { prepared?
   return new PostgresDb(pool, opts.prepared ?? true);
 }
 
-function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean): Queryable {
+function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean, activity: DbActivity): Queryable {
   return {
     async query<Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<Row>> {
-      const r = prepared && opts?.prepare
-        ? await client.query({ name: opts.prepare, text: sql, values: params as unknown[] | undefined })
-        : await client.query(sql, params as unknown[] | undefined);
-      return { rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length };
+      const end = activity.begin();
+      try {
+        const r = prepared && opts?.prepare
+          ? await client.query({ name: opts.prepare, text: sql, values: params as unknown[] | undefined })
+          : await client.query(sql, params as unknown[] | undefined);
+        return { rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length };
+      } finally {
+        end();
+      }
     },
     async exec(sql: string) {
-      await client.query(sql);
+      const end = activity.begin();
+      try {
+        await client.query(sql);
+      } finally {
+        end();
+      }
     },
   };
 }
@@ -32,12 +42,13 @@ function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean): Queryable {
 class PostgresDb implements Db {
   readonly driver = 'postgres' as const;
   private readonly direct: Queryable;
+  private readonly activity = new DbActivity();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly prepared: boolean,
   ) {
-    this.direct = wrap(pool, prepared);
+    this.direct = wrap(pool, prepared, this.activity);
   }
 
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions) {
@@ -49,10 +60,14 @@ class PostgresDb implements Db {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const end = this.activity.begin();
+    const client = await this.pool.connect().catch((err) => {
+      end();
+      throw err;
+    });
     try {
       await client.query('BEGIN');
-      const result = await fn(wrap(client, this.prepared));
+      const result = await fn(wrap(client, this.prepared, this.activity));
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -60,10 +75,14 @@ class PostgresDb implements Db {
       throw err;
     } finally {
       client.release();
+      end();
     }
   }
 
-  async close() {
-    await this.pool.end();
+  private closing?: Promise<void>;
+
+  close() {
+    this.closing ??= this.activity.settle().then(() => this.pool.end());
+    return this.closing;
   }
 }
