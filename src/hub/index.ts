@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../platform/db/db.ts';
-import type { DbMaintenance } from '../platform/db/maintenance.ts';
+import type { ChurnReport, DbMaintenance } from '../platform/db/maintenance.ts';
 import { migrationsIn } from '../platform/db/migrator.ts';
 import { requireRole } from '../platform/auth/plugin.ts';
 import { EntityService } from './entities/service.ts';
@@ -34,7 +34,7 @@ export function createHub(
   db: Db,
   opts: { baseUrl: () => string; log?: Logger; notify?: NotifyOptions; maintenance?: DbMaintenance; readCacheMb?: number },
 ): Hub {
-  const onWrite = (table: string, changed: number, deadMaking: number) => opts.maintenance?.note(table, changed, deadMaking);
+  const onWrite: ChurnReport = (table, changed, deadMaking) => opts.maintenance?.note(table, changed, deadMaking);
   const entityStore = new EntityStore(onWrite);
   const readCache = new EntityReadCache((opts.readCacheMb ?? 64) * 2 ** 20);
   const entities = new EntityService(db, entityStore, undefined, readCache);

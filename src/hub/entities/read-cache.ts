@@ -80,14 +80,10 @@ export class EntityReadCache {
     } else {
       this.entries.delete(key);
       const old = e.views.get(viewKey);
-      if (old !== undefined) {
-        e.bytes -= old.length + viewKey.length + VIEW_OVERHEAD;
-        this.bytes -= old.length + viewKey.length + VIEW_OVERHEAD;
-      }
+      if (old !== undefined) this.resize(e, -viewBytes(viewKey, old));
     }
     e.views.set(viewKey, json);
-    e.bytes += json.length + viewKey.length + VIEW_OVERHEAD;
-    this.bytes += json.length + viewKey.length + VIEW_OVERHEAD;
+    this.resize(e, viewBytes(viewKey, json));
     this.entries.set(key, e);
     for (const [k, old] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
@@ -106,6 +102,11 @@ export class EntityReadCache {
     return { entities: this.entries.size, bytes: this.bytes, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses };
   }
 
+  private resize(e: Entry, delta: number): void {
+    e.bytes += delta;
+    this.bytes += delta;
+  }
+
   private drop(key: string, e: Entry): void {
     this.entries.delete(key);
     this.bytes -= e.bytes;
@@ -113,3 +114,4 @@ export class EntityReadCache {
 }
 
 const entryKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+const viewBytes = (viewKey: string, json: string) => json.length + viewKey.length + VIEW_OVERHEAD;

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/db.ts';
+import type { ChurnReport } from '../../platform/db/maintenance.ts';
 import { SqlParams } from '../../platform/db/sql-params.ts';
 import { LOCATION_IRI, type AttributeMap, type StoredEntity } from './model.ts';
 
@@ -44,7 +45,7 @@ export class EntityStore {
   private readonly shapes = new Map<string, string>();
 
   /** `onWrite(table, changed, deadMaking)` reports churn to DbMaintenance. */
-  constructor(private readonly onWrite?: (table: string, changed: number, deadMaking: number) => void) {}
+  constructor(private readonly onWrite?: ChurnReport) {}
 
   async tenantExists(db: Queryable, tenant: string): Promise<boolean> {
     if (tenant === '' || this.knownTenants.has(tenant)) return true;
@@ -94,10 +95,9 @@ export class EntityStore {
     knownVersion: string,
   ): Promise<{ version: string; entity?: StoredEntity } | undefined> {
     const r = await db.query<EntityRow & { v: string; same: boolean }>(
-      `SELECT v, v = $3 AS same, CASE WHEN v = $3 THEN NULL ELSE types END AS types,
-              CASE WHEN v = $3 THEN NULL ELSE scopes END AS scopes, CASE WHEN v = $3 THEN NULL ELSE doc END AS doc,
-              created_at, modified_at
-       FROM (SELECT types, scopes, doc, created_at, modified_at, ${VERSION} AS v
+      `SELECT v, same, CASE WHEN same THEN NULL ELSE types END AS types, CASE WHEN same THEN NULL ELSE scopes END AS scopes,
+              CASE WHEN same THEN NULL ELSE doc END AS doc, created_at, modified_at
+       FROM (SELECT types, scopes, doc, created_at, modified_at, ${VERSION} AS v, ${VERSION} = $3 AS same
              FROM hub_entities WHERE tenant = $1 AND id = $2) e`,
       [tenant, id, knownVersion],
       { prepare: 'hub.entities.get-if-changed' },

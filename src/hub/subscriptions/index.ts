@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { Db } from '../../platform/db/db.ts';
+import type { ChurnReport } from '../../platform/db/maintenance.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { EntityService } from '../entities/service.ts';
 import type { EntityStore } from '../entities/store.ts';
@@ -67,7 +68,7 @@ export function createSubscriptions(deps: {
   log: Logger;
   options?: NotifyOptions;
   /** Churn reports for DbMaintenance (see SubscriptionStore). */
-  onWrite?: (table: string, changed: number, deadMaking: number) => void;
+  onWrite?: ChurnReport;
 }): Subscriptions {
   const options = deps.options ?? notifyOptionsFromEnv();
   const concurrency = options.dispatcher.concurrency ?? DEFAULT_DISPATCHER_OPTIONS.concurrency;

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/db.ts';
+import type { ChurnReport } from '../../platform/db/maintenance.ts';
 import type { DeliveryStatus, NotificationPayload, StoredSubscription, SubscriptionDoc } from './model.ts';
 
 interface SubscriptionRow {
@@ -65,7 +66,7 @@ export class SubscriptionStore {
    * per notification) and the status counters (rewritten every flush) are the hub's churniest tables,
    * and on PGlite nothing else would ever vacuum them.
    */
-  constructor(private readonly onWrite?: (table: string, changed: number, deadMaking: number) => void) {}
+  constructor(private readonly onWrite?: ChurnReport) {}
 
   async insert(db: Queryable, s: StoredSubscription): Promise<boolean> {
     const r = await db.query(

@@ -79,21 +79,18 @@ describe('DbMaintenance', () => {
     const ran: string[] = [];
     let now = 0;
     const m = new DbMaintenance(asPglite(t.db, ran), undefined, { checkpointWalBytes: 64 * 1024, checkpointEveryMs: 300_000, now: () => now });
-    const checkpoints = () => ran.filter((x) => x === 'CHECKPOINT').length;
-    await m.tick(); // the baseline
+    /** Checkpoints run so far, after a tick `ms` later than the last. */
+    const checkpointsAfterTick = async (ms: number) => {
+      now += ms;
+      await m.tick();
+      return ran.filter((x) => x === 'CHECKPOINT').length;
+    };
+    expect(await checkpointsAfterTick(0)).toBe(0); // the baseline
     await t.db.exec('UPDATE churny SET v = v + 1 WHERE id <= 10');
-    now += 10_000;
-    await m.tick();
-    expect(checkpoints()).toBe(0);
-    now += 300_000;
-    await m.tick();
-    expect(checkpoints()).toBe(1);
+    expect(await checkpointsAfterTick(10_000)).toBe(0);
+    expect(await checkpointsAfterTick(300_000)).toBe(1);
     await t.db.exec('UPDATE churny SET v = v + 1'); // 5,010 rows: well over 64 kB of WAL
-    now += 10_000;
-    await m.tick();
-    expect(checkpoints()).toBe(2);
-    now += 10_000;
-    await m.tick();
-    expect(checkpoints()).toBe(2);
+    expect(await checkpointsAfterTick(10_000)).toBe(2);
+    expect(await checkpointsAfterTick(10_000)).toBe(2);
   });
 });

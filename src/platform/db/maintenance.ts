@@ -1,6 +1,9 @@
 import type { Logger } from '../log.ts';
 import type { Db } from './db.ts';
 
+/** How writers report churn: `changed` rows written, `deadMaking` of them leaving a dead row (see `note`). */
+export type ChurnReport = (table: string, changed: number, deadMaking: number) => void;
+
 interface Churn {
   changed: number;
   deadMaking: number;
@@ -107,19 +110,23 @@ export class DbMaintenance {
 
   private async checkpointIfDue(now: number): Promise<void> {
     try {
-      const r = await this.db.query<{ b: number }>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS b");
-      const walBytes = r.rows[0].b;
+      const walBytes = await this.walPosition();
       const last = (this.lastCheckpoint ??= { at: now, walBytes });
       const written = walBytes - last.walBytes;
       const due = written >= (this.opts.checkpointWalBytes ?? 256 * 2 ** 20) || (written > 0 && now - last.at >= (this.opts.checkpointEveryMs ?? 300_000));
       if (!due) return;
       const started = Date.now();
       await this.db.exec('CHECKPOINT');
-      const after = await this.db.query<{ b: number }>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS b");
-      this.lastCheckpoint = { at: now, walBytes: after.rows[0].b };
+      this.lastCheckpoint = { at: now, walBytes: await this.walPosition() };
       this.log?.debug({ walBytes: written, ms: Date.now() - started }, 'checkpoint');
     } catch (err) {
       this.log?.warn({ err }, 'checkpoint failed');
     }
+  }
+
+  /** Bytes of WAL written since the cluster began (its current position). */
+  private async walPosition(): Promise<number> {
+    const r = await this.db.query<{ b: number }>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS b");
+    return r.rows[0].b;
   }
 }
