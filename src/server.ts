@@ -77,6 +77,12 @@ export async function buildServer(config: Config, db: Db, logger: Logger, opts: 
   });
   retention.start();
   stops.push(() => retention.stop());
+  // Day packs of closed days: long history reads without one row per instance (MADINA_TEMPORAL_PACKS).
+  if (config.temporalPacks) {
+    const packer = hub.temporal.packer({ onError: (err) => logger.error({ err }, 'temporal day packing failed') });
+    packer.start();
+    stops.push(() => packer.stop());
+  }
   // IoT agent: /iot, /api/iot; MQTT (embedded broker on MQTT_PORT unless MQTT_URL) only when serving,
   // so in-process tests never bind the MQTT port.
   const iot = await createIot(app, db, hub, config, logger);

@@ -9,6 +9,12 @@ describe('loadConfig', () => {
     expect(c.pgPrepared).toBe(true);
     expect(c.hubReadCacheMb).toBe(64);
     expect(c.temporalRetentionDays).toBe(0);
+    expect(c.temporalPacks).toBe(true);
+  });
+
+  it('turns the temporal day packer off', () => {
+    expect(loadConfig({ MADINA_TEMPORAL_PACKS: 'off' }).temporalPacks).toBe(false);
+    expect(() => loadConfig({ MADINA_TEMPORAL_PACKS: 'no' })).toThrow(/MADINA_TEMPORAL_PACKS/);
   });
 
   it('reads the hub read cache size, 0 turning it off', () => {

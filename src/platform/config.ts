@@ -25,6 +25,8 @@ export interface Config {
   hubAuth: 'open' | 'write' | 'all';
   /** Temporal history kept this many days (0 = forever). */
   temporalRetentionDays: number;
+  /** Day packs of the closed days of the history (hub/temporal/packs.ts). */
+  temporalPacks: boolean;
   /** Hub read cache of rendered entities, megabytes (0 = off; hub/entities/read-cache.ts). */
   hubReadCacheMb: number;
   /** The region seed and live simulator (src/region, src/simulator; docs/region.md). */
@@ -104,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     bodyLimitBytes: intVar(env, 'MADINA_BODY_LIMIT', 4 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     temporalRetentionDays: intVar(env, 'MADINA_TEMPORAL_RETENTION_DAYS', 0, 0, 36_500),
+    temporalPacks: choice(env, 'MADINA_TEMPORAL_PACKS', 'on', ['on', 'off'] as const) === 'on',
     hubReadCacheMb: intVar(env, 'MADINA_HUB_READ_CACHE_MB', 64, 0, 65_536),
     region: {
       seed: choice(env, 'MADINA_SEED', 'auto', ['auto', 'on', 'off'] as const) === 'off' ? 'off' : 'auto',

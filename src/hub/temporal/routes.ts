@@ -49,7 +49,9 @@ function send(req: Req, reply: FastifyReply, mapper: TermMapper, r: TemporalResu
   const type = responseType(req);
   if (r.total !== undefined) reply.header('NGSILD-Results-Count', String(r.total));
   if (r.range) reply.code(206).header('Content-Range', contentRange(r.range));
-  return decorate(reply, type, mapper, body);
+  const answer = decorate(reply, type, mapper, body);
+  // Values kept as JSON text (day packs) are spliced into the serialised answer.
+  return r.raw?.size ? r.raw.stringify(answer) : answer;
 }
 
 /** The temporal API (§6.18-6.24) under /ngsi-ld/v1/temporal. */

@@ -5,9 +5,11 @@ import type { AttributeInstance } from '../entities/model.ts';
 import type { EntityChange } from '../entities/service.ts';
 import type { EntityFilter } from '../entities/store.ts';
 import type { TermMapper } from '../jsonld/term-mapper.ts';
-import { historyOf, instanceRecord, numericValue } from './history.ts';
+import { historyOf, instanceRecord, numericValue, type InstanceRecord } from './history.ts';
+import { closedDays, materialize, PackedRead, packHorizon, queryWindow } from './packs.ts';
+import { RawJsonSet } from './raw-json.ts';
 import { groupSeries, pageSeries, pageValueSeries, renderAggregated, renderNormalized, renderTemporalValues, type PageRange } from './shape.ts';
-import type { AggregateRow, InstanceRow, RegistryRow, TemporalStore, ValueSeriesRow } from './store.ts';
+import type { AggregateRow, InstanceRow, RegistryRow, SeriesDay, TemporalStore, ValueSeriesRow } from './store.ts';
 import type { TemporalQuery } from './temporal-query.ts';
 
 /** A temporal entity as a request carries it: any number of instances per attribute (§5.6.11). */
@@ -23,6 +25,8 @@ export interface TemporalResult {
   /** Set when some attribute had more instances than one page holds. */
   range?: PageRange;
   total?: number;
+  /** JSON texts the entities hold placeholders for: the answer is raw.stringify(entities). */
+  raw?: RawJsonSet;
 }
 
 /** Entities per statement below which a read is not split. */
@@ -31,13 +35,15 @@ const SPLIT_FROM = 200;
 const READ_PARTS = 2;
 
 /** Runs `read` over parts of `ids` concurrently (each on its own pooled connection) and joins the rows in order. */
-async function inParallel<T>(ids: string[], read: (part: string[]) => Promise<T[]>): Promise<T[]> {
+async function inParallel<I, T>(ids: I[], read: (part: I[]) => Promise<T[]>): Promise<T[]> {
   if (ids.length < SPLIT_FROM) return read(ids);
   const size = Math.ceil(ids.length / READ_PARTS);
-  const parts: string[][] = [];
+  const parts: I[][] = [];
   for (let i = 0; i < ids.length; i += size) parts.push(ids.slice(i, i + size));
   return (await Promise.all(parts.map(read))).flat();
 }
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const notFound = (id: string) => HubErrors.resourceNotFound.with(`No temporal entity ${id}`);
 
@@ -53,8 +59,18 @@ export class TemporalService {
   readonly record = async (tx: Queryable, tenant: string, changes: EntityChange[]): Promise<void> => {
     const { instances, registry } = historyOf(changes);
     await this.store.upsertRegistry(tx, tenant, registry);
-    await this.store.insertInstances(tx, tenant, instances);
+    await this.addInstances(tx, tenant, instances);
   };
+
+  /** Inserts instances and rebuilds the packs of the closed days they land in (late data; packs.ts). */
+  private async addInstances(tx: Queryable, tenant: string, records: InstanceRecord[]): Promise<void> {
+    await this.store.insertInstances(tx, tenant, records);
+    await this.repack(tx, tenant, closedDays(records.map((r) => ({ ...r, ts: Date.parse(r.ts) })), this.clock().getTime()));
+  }
+
+  private async repack(tx: Queryable, tenant: string, days: SeriesDay[]): Promise<void> {
+    if (days.length) await this.store.repack(tx, tenant, days, packHorizon(this.clock().getTime()));
+  }
 
   private async assertTenant(tenant: string) {
     if (!(await this.store.tenantExists(this.db, tenant))) throw HubErrors.nonexistentTenant.with(`Tenant ${tenant} does not exist`);
@@ -93,17 +109,35 @@ export class TemporalService {
     const extra = tq.lastN === undefined || tq.lastN > tq.instanceLimit;
     const limit = tq.instanceLimit + (extra ? 1 : 0);
     if (tq.format === 'temporalValues') {
-      const series = await inParallel(ids, (part) => this.store.valueSeries(this.db, tenant, part, attrs, tq, limit));
+      const series = await this.valueSeries(tenant, ids, attrs, tq, limit);
+      // Paging cuts every series at one instant: then packed ones are needed as values too.
+      if (series.some((s) => s.values.length > tq.instanceLimit)) series.forEach(materialize);
       const range = pageValueSeries(series, tq, tq.instanceLimit, extra);
+      const raw = new RawJsonSet();
       const byEntity = new Map<string, ValueSeriesRow[]>();
-      for (const s of series) byEntity.set(s.entityId, [...(byEntity.get(s.entityId) ?? []), s]);
-      return { entities: entities.map((e) => renderTemporalValues(e, byEntity.get(e.id) ?? [], mapper, tq.sysAttrs)), range };
+      for (const s of series) {
+        const list = byEntity.get(s.entityId);
+        if (list) list.push(s);
+        else byEntity.set(s.entityId, [s]);
+      }
+      // One order whichever way the series were read: by attribute, then datasetId.
+      for (const list of byEntity.values()) list.sort((a, b) => (a.attr === b.attr ? cmp(a.datasetId, b.datasetId) : cmp(a.attr, b.attr)));
+      return { entities: entities.map((e) => renderTemporalValues(e, byEntity.get(e.id) ?? [], mapper, tq.sysAttrs, raw)), range, raw };
     }
     const rows = await inParallel(ids, (part) => this.store.instances(this.db, tenant, part, attrs, tq, limit));
     const grouped = groupSeries<InstanceRow>(rows);
     for (const list of grouped.values()) for (const s of list) s.rows.sort((a, b) => (tq.lastN !== undefined ? b.t - a.t : a.t - b.t));
     const range = pageSeries([...grouped.values()].flat(), tq, tq.instanceLimit, extra);
     return { entities: entities.map((e) => renderNormalized(e, grouped.get(e.id) ?? [], mapper, tq.sysAttrs)), range };
+  }
+
+  /** The value series of these entities: from day packs where they cover the window (packs.ts), else from rows. */
+  private async valueSeries(tenant: string, ids: string[], attrs: string[] | undefined, tq: TemporalQuery, limit: number): Promise<ValueSeriesRow[]> {
+    if (!PackedRead.applies(tq, this.clock().getTime())) return inParallel(ids, (part) => this.store.valueSeries(this.db, tenant, part, attrs, tq, limit));
+    const window = queryWindow(tq);
+    const read = new PackedRead(await inParallel(ids, (part) => this.store.seriesWithPacks(this.db, tenant, part, attrs, window.from, window.to)), tq);
+    const rows = await inParallel(read.ranges, (part) => this.store.valueSeriesInRanges(this.db, tenant, part, tq, limit));
+    return read.merge(rows, limit);
   }
 
   // ---- Provisioning (§5.6.11-16): writes go to the history only, never to the current entity.
@@ -128,7 +162,7 @@ export class TemporalService {
       const types = existing ? [...new Set([...existing.types, ...(input.types ?? [])])] : input.types!;
       const scopes = input.scopes ?? existing?.scopes ?? [];
       await this.store.upsertRegistry(tx, tenant, [{ id, types, scopes, createdAt: existing?.createdAt ?? now, modifiedAt: now }]);
-      await this.store.insertInstances(tx, tenant, this.stampAll(id, input.attrs, now));
+      await this.addInstances(tx, tenant, this.stampAll(id, input.attrs, now));
       return !existing;
     });
   }
@@ -144,7 +178,7 @@ export class TemporalService {
         const types = [...new Set([...existing.types, ...input.types])];
         await this.store.upsertRegistry(tx, tenant, [{ ...existing, types, modifiedAt: now }]);
       }
-      await this.store.insertInstances(tx, tenant, this.stampAll(id, input.attrs, now));
+      await this.addInstances(tx, tenant, this.stampAll(id, input.attrs, now));
     });
   }
 
@@ -178,13 +212,19 @@ export class TemporalService {
       const rec = instanceRecord(id, attr, { ...merged, datasetId: current.datasetId || undefined, createdAt: current.createdAt, modifiedAt: now }, now, instanceId);
       rec.num = numericValue(merged);
       await this.store.replaceInstance(tx, tenant, rec);
+      const moved = [current, rec].map((r) => ({ entityId: id, attr, datasetId: current.datasetId, ts: Date.parse(r.ts) }));
+      await this.repack(tx, tenant, closedDays(moved, this.clock().getTime()));
     });
   }
 
   /** Delete Attribute Instance (§5.6.15). */
   async deleteInstance(tenant: string, id: string, attr: string, instanceId: string): Promise<void> {
     await this.assertTenant(tenant);
-    const ok = await this.db.transaction((tx) => this.store.deleteInstance(tx, tenant, id, attr, instanceId));
+    const ok = await this.db.transaction(async (tx) => {
+      const day = await this.store.deleteInstance(tx, tenant, id, attr, instanceId);
+      if (day) await this.repack(tx, tenant, closedDays([{ ...day, ts: day.day }], this.clock().getTime()));
+      return !!day;
+    });
     if (!ok) throw HubErrors.resourceNotFound.with(`No instance ${instanceId} of that attribute of ${id}`);
   }
 }

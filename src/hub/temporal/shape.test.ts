@@ -45,11 +45,11 @@ describe('pageSeries', () => {
 });
 
 describe('value series', () => {
-  const row = (values: [unknown, string][], datasetId = ''): ValueSeriesRow => ({ entityId: 'urn:e', attr: 'https://x/speed', datasetId, kind: 'Property', values });
+  const row = (values: [unknown, number][], datasetId = ''): ValueSeriesRow => ({ entityId: 'urn:e', attr: 'https://x/speed', datasetId, kind: 'Property', values });
 
   it('renders one object per datasetId, compacting names', () => {
     const e = { id: 'urn:e', types: ['https://x/Car'], scopes: [], createdAt: '', modifiedAt: '' };
-    const out = renderTemporalValues(e, [row([[1, '2024-01-01T00:00:00.000Z']]), row([[2, '2024-01-01T00:00:00.000Z']], 'urn:ds:1')], mapper, false);
+    const out = renderTemporalValues(e, [row([[1, Date.UTC(2024, 0, 1)]]), row([[2, Date.UTC(2024, 0, 1)]], 'urn:ds:1')], mapper, false);
     expect(out).toEqual({
       id: 'urn:e',
       type: 'Car',
@@ -61,7 +61,7 @@ describe('value series', () => {
   });
 
   it('pages value series like instance series', () => {
-    const t = (s: number) => new Date(s * 1000).toISOString();
+    const t = (s: number) => s * 1000;
     const a = row([[1, t(1)], [2, t(2)], [3, t(3)]]);
     const b = row([[9, t(1.5)], [8, t(2.5)]], 'urn:ds:b');
     const range = pageValueSeries([a, b], tq(), 2, true);

@@ -6,6 +6,7 @@ import { isoFromEpochMs } from './iso-time.ts';
 import type { AttributeInstance } from '../entities/model.ts';
 import { renderEntity } from '../entities/render.ts';
 import type { TermMapper } from '../jsonld/term-mapper.ts';
+import type { RawJsonSet } from './raw-json.ts';
 import type { AggregateRow, InstanceRow, RegistryRow, ValueSeriesRow } from './store.ts';
 import type { TemporalQuery } from './temporal-query.ts';
 
@@ -150,11 +151,14 @@ function putSeries(out: Json, name: string, fragment: Json) {
 }
 
 /** Simplified temporal representation: `"values": [[value, time], ...]` per attribute and datasetId (§4.5.9). */
-export function renderTemporalValues(e: RegistryRow, series: ValueSeriesRow[], mapper: TermMapper, sysAttrs: boolean): Json {
+export function renderTemporalValues(e: RegistryRow, series: ValueSeriesRow[], mapper: TermMapper, sysAttrs: boolean, raw?: RawJsonSet): Json {
   const out = entityHead(e, mapper, sysAttrs);
   for (const s of series) {
-    if (!s.values.length) continue;
-    const values = s.kind === 'VocabProperty' ? s.values.map(([v, t]) => [compactValue(s.kind, v, mapper), t]) : s.values;
+    let values: unknown;
+    if (s.packed) values = raw ? raw.add(s.packed.json) : JSON.parse(s.packed.json);
+    else if (!s.values.length) continue;
+    else if (s.kind === 'VocabProperty') values = s.values.map(([v, t]) => [compactValue(s.kind, v, mapper), iso(t)]);
+    else values = s.values.map(([v, t]) => [v, iso(t)]);
     const fragment: Json = { type: s.kind, [VALUES_MEMBER[s.kind] ?? 'values']: values };
     if (s.datasetId) fragment.datasetId = s.datasetId;
     putSeries(out, mapper.compact(s.attr), fragment);
@@ -167,7 +171,7 @@ export function pageValueSeries(all: ValueSeriesRow[], tq: TemporalQuery, limit:
   if (!fetchedExtra || !all.some((s) => s.values.length > limit)) return undefined;
   const desc = tq.lastN !== undefined;
   const series = all.map((s) => {
-    const rows = s.values.map((v) => ({ t: Date.parse(v[1]), v }));
+    const rows = s.values.map((v) => ({ t: v[1], v }));
     return { entityId: s.entityId, attr: s.attr, datasetId: s.datasetId, rows: desc ? rows.reverse() : rows };
   });
   const range = pageSeries(series, tq, limit, true);

@@ -2,7 +2,6 @@ import type { Queryable } from '../../platform/db/db.ts';
 import { HubErrors } from '../errors.ts';
 import type { EntityFilter } from '../entities/store.ts';
 import { isCalendar, toPgInterval } from './duration.ts';
-import { isoFromEpochMs } from './iso-time.ts';
 import type { InstanceRecord, RegistryRecord } from './history.ts';
 import type { AggrMethod, TemporalQuery } from './temporal-query.ts';
 
@@ -47,8 +46,109 @@ export interface ValueSeriesRow {
   attr: string;
   datasetId: string;
   kind: string;
-  /** `[value, ISO time]`, oldest first. */
-  values: [unknown, string][];
+  /** `[value, epoch ms]`, oldest first. */
+  values: [unknown, number][];
+  /** Instead of `values`: the same as JSON text with ISO times, straight from day packs (packs.ts). */
+  packed?: { json: string; n: number };
+}
+
+type RawValueSeries = { entity_id: string; attr: string; dataset_id: string; kind: string; vals: [unknown, number][] };
+
+/** A series (entity, attribute, datasetId) of one tenant. */
+export interface SeriesKey {
+  tenant: string;
+  entityId: string;
+  attr: string;
+  datasetId: string;
+}
+
+/** One day of one series: `day` is the epoch ms of its UTC midnight. */
+export interface SeriesDay {
+  entityId: string;
+  attr: string;
+  datasetId: string;
+  day: number;
+}
+
+/** A time range [from, to) of one series, epoch ms (±Infinity for open ends). */
+export interface SeriesRange {
+  entityId: string;
+  attr: string;
+  datasetId: string;
+  from: number;
+  to: number;
+}
+
+/** A series and one of its day packs, if it has any in the window read. */
+export interface SeriesPacks {
+  entityId: string;
+  attr: string;
+  datasetId: string;
+  pack?: {
+    day: number;
+    n: number;
+    kind: string;
+    /** JSON text: `[[value, ISO time], ...]` oldest first. */
+    vals: string;
+  };
+}
+
+export const DAY_MS = 86_400_000;
+/** Serialises pack writers: the packer and the writers rebuilding a packed day (packs.ts). */
+const PACK_LOCK = 7361005;
+
+/**
+ * Takes the pack lock for the transaction, and makes its per-series reads use the series index whatever
+ * the statistics say: in a partition that holds mostly one series (a sensor's backfilled months) they
+ * estimate that any series matches every row, and the planner scanned the whole partition once per series
+ * of the batch (seconds instead of milliseconds).
+ */
+async function lockPacks(tx: Queryable): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(${PACK_LOCK})`);
+  await tx.query('SET LOCAL enable_seqscan = off');
+  await tx.query('SET LOCAL enable_bitmapscan = off');
+}
+
+/**
+ * What one pack holds, over the instances `i` of one series and day: the values as the simplified
+ * representation writes them, times as ISO 8601 with milliseconds (as Date#toISOString), so that a whole
+ * pack goes into an answer as it is (raw-json.ts).
+ */
+const PACK_AGGREGATES = `count(*)::int AS n, max(i.kind) AS kind,
+  json_agg(json_build_array(${VALUE_SQL('i')}, to_char(i.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY i.ts, i.instance_id)::text AS vals`;
+
+/** A series as one string (U+0001 cannot occur in the IRIs it joins). */
+export const seriesKey = (s: { entityId: string; attr: string; datasetId: string }) => `${s.entityId}\u0001${s.attr}\u0001${s.datasetId}`;
+
+/**
+ * A lateral subquery over the instances of the series `alias` (columns tenant, entity_id, attr, dataset_id)
+ * in the query's window: count, max kind and json_agg of `[value, epoch ms]` over the first (or with
+ * lastN, the last) `limit` instances. Bind parameters are added to `params`.
+ */
+function valuesLateral(alias: string, tq: TemporalQuery, limit: number, params: unknown[], extra = ''): string {
+  const col = `i.${TIME_COLUMN[tq.timeproperty]}`;
+  const window = timeWindow(tq, col, params);
+  const dir = tq.lastN !== undefined ? 'DESC' : 'ASC';
+  const a = alias;
+  return `(
+    SELECT max(y.kind) AS kind, count(*) AS n, json_agg(json_build_array(y.v, date_part('epoch', y.t) * 1000)) AS vals
+    FROM (
+      SELECT i.kind, ${VALUE_SQL('i')} AS v, ${col} AS t
+      FROM ${PARENT} i
+      WHERE i.tenant = ${a}.tenant AND i.entity_id = ${a}.entity_id AND i.attr = ${a}.attr AND i.dataset_id = ${a}.dataset_id${window}${extra}
+      ORDER BY ${col} ${dir}
+      LIMIT ${limit}
+    ) y
+  )`;
+}
+
+/**
+ * json_agg takes the rows in the order of its subquery (Limit over an index scan; no ORDER BY in the
+ * aggregate, which would sort every series again): newest first for lastN, so those are reversed.
+ */
+function valueSeriesRow(row: RawValueSeries, tq: TemporalQuery): ValueSeriesRow {
+  if (tq.lastN !== undefined) row.vals.reverse();
+  return { entityId: row.entity_id, attr: row.attr, datasetId: row.dataset_id, kind: row.kind, values: row.vals };
 }
 
 export interface AggregateRow {
@@ -295,7 +395,7 @@ export class TemporalStore {
   }
 
   /**
-   * The simplified representation's data in one round trip: per series, its values as `[value, time]`
+   * The simplified representation's data in one round trip: per series, its values as `[value, epoch ms]`
    * pairs already assembled by json_agg (oldest first), so the server never handles one row per instance.
    */
   async valueSeries(
@@ -307,36 +407,145 @@ export class TemporalStore {
     limit: number,
   ): Promise<ValueSeriesRow[]> {
     if (!entityIds.length) return [];
-    const col = `i.${TIME_COLUMN[tq.timeproperty]}`;
     const params: unknown[] = [tenant, entityIds];
     const attrCond = attrs?.length ? ` AND s.attr = ANY($${params.push(attrs)}::text[])` : '';
-    const window = timeWindow(tq, col, params);
-    const dir = tq.lastN !== undefined ? 'DESC' : 'ASC';
-    const r = await db.query<{ entity_id: string; attr: string; dataset_id: string; kind: string; vals: [unknown, string][] }>(
+    const lateral = valuesLateral('s', tq, limit, params);
+    const r = await db.query<RawValueSeries>(
       `SELECT s.entity_id, s.attr, s.dataset_id, x.kind, x.vals
        FROM hub_temporal_series s
-       CROSS JOIN LATERAL (
-         SELECT max(y.kind) AS kind, count(*) AS n,
-                json_agg(json_build_array(y.v, date_part('epoch', y.t) * 1000)) AS vals
-         FROM (
-           SELECT i.kind, ${VALUE_SQL('i')} AS v, ${col} AS t
-           FROM ${PARENT} i
-           WHERE i.tenant = s.tenant AND i.entity_id = s.entity_id AND i.attr = s.attr AND i.dataset_id = s.dataset_id${window}
-           ORDER BY ${col} ${dir}
-           LIMIT ${limit}
-         ) y
-       ) x
+       CROSS JOIN LATERAL ${lateral} x
        WHERE s.tenant = $1 AND s.entity_id = ANY($2::text[])${attrCond} AND x.n > 0`,
       params,
     );
-    // json_agg takes the rows in the order of its subquery (Limit over an index scan; no ORDER BY in the
-    // aggregate, which would sort every series again): newest first for lastN, so those are reversed.
-    // Times come as epoch ms: formatting ~100,000 of them here costs a fraction of to_char() in SQL.
-    for (const row of r.rows) {
-      if (dir === 'DESC') row.vals.reverse();
-      for (const pair of row.vals) pair[1] = isoFromEpochMs(pair[1] as unknown as number);
-    }
-    return r.rows.map((row) => ({ entityId: row.entity_id, attr: row.attr, datasetId: row.dataset_id, kind: row.kind, values: row.vals }));
+    return r.rows.map((row) => valueSeriesRow(row, tq));
+  }
+
+  /** valueSeries over explicit time ranges of series (the parts of a window that no day pack covers). */
+  async valueSeriesInRanges(db: Queryable, tenant: string, ranges: SeriesRange[], tq: TemporalQuery, limit: number): Promise<(ValueSeriesRow & { from: number })[]> {
+    if (!ranges.length) return [];
+    const ts = (ms: number) => (ms === -Infinity ? '-infinity' : ms === Infinity ? 'infinity' : new Date(ms).toISOString());
+    const params: unknown[] = [tenant, JSON.stringify(ranges.map((g) => ({ e: g.entityId, a: g.attr, d: g.datasetId, lo: ts(g.from), hi: ts(g.to), f: g.from })))];
+    const lateral = valuesLateral('g', tq, limit, params, ' AND i.ts >= g.lo AND i.ts < g.hi');
+    const r = await db.query<RawValueSeries & { f: number }>(
+      `SELECT g.entity_id, g.attr, g.dataset_id, g.f, x.kind, x.vals
+       FROM (SELECT $1::text AS tenant, r.e AS entity_id, r.a AS attr, r.d AS dataset_id, r.lo, r.hi, r.f
+             FROM jsonb_to_recordset($2::jsonb) AS r(e text, a text, d text, lo timestamptz, hi timestamptz, f float8)) g
+       CROSS JOIN LATERAL ${lateral} x
+       WHERE x.n > 0`,
+      params,
+    );
+    return r.rows.map((row) => ({ ...valueSeriesRow(row, tq), from: row.f }));
+  }
+
+  // ---- Day packs (packs.ts): the history of closed days, one row per series and day.
+
+  /**
+   * Every series of these entities, each with its packs overlapping [from, to) (epoch ms, ±Infinity for open
+   * ends): one row per pack, or one row without pack for a series that has none there.
+   */
+  async seriesWithPacks(db: Queryable, tenant: string, entityIds: string[], attrs: string[] | undefined, from: number, to: number): Promise<SeriesPacks[]> {
+    if (!entityIds.length) return [];
+    const params: unknown[] = [tenant, entityIds];
+    const attrCond = attrs?.length ? ` AND s.attr = ANY($${params.push(attrs)}::text[])` : '';
+    const lo = from === -Infinity ? '' : ` AND p.day > $${params.push(new Date(from - DAY_MS).toISOString())}::timestamptz`;
+    const hi = to === Infinity ? '' : ` AND p.day < $${params.push(new Date(to).toISOString())}::timestamptz`;
+    const r = await db.query<{ entity_id: string; attr: string; dataset_id: string; day: number | null; n: number; kind: string | null; vals: string | null }>(
+      `SELECT s.entity_id, s.attr, s.dataset_id, ${ms('p.day')} AS day, p.n, p.kind, p.vals
+       FROM hub_temporal_series s
+       LEFT JOIN hub_temporal_packs p ON p.tenant = s.tenant AND p.entity_id = s.entity_id AND p.attr = s.attr AND p.dataset_id = s.dataset_id${lo}${hi}
+       WHERE s.tenant = $1 AND s.entity_id = ANY($2::text[])${attrCond}`,
+      params,
+    );
+    return r.rows.map((x) => ({
+      entityId: x.entity_id,
+      attr: x.attr,
+      datasetId: x.dataset_id,
+      pack: x.day === null ? undefined : { day: x.day, n: x.n, kind: x.kind!, vals: x.vals! },
+    }));
+  }
+
+  /**
+   * Packs the days in [from, to) of up to `batch` series after `after` (in key order), replacing their
+   * packs. Takes the pack lock: run it in a transaction. Returns the last series key of the batch.
+   */
+  async packBatch(tx: Queryable, from: number, to: number, after: SeriesKey | undefined, batch: number): Promise<{ last?: SeriesKey; series: number }> {
+    await lockPacks(tx);
+    // Series ids are URIs: no key is below the empty one.
+    const a = after ?? { tenant: '', entityId: '', attr: '', datasetId: '' };
+    const r = await tx.query<{ tenant: string; entity_id: string; attr: string; dataset_id: string; n: number }>(
+      `WITH batch AS (
+         SELECT tenant, entity_id, attr, dataset_id FROM hub_temporal_series WHERE (tenant, entity_id, attr, dataset_id) > ($1::text, $2::text, $3::text, $4::text)
+         ORDER BY tenant, entity_id, attr, dataset_id LIMIT $5
+       ), packed AS (
+         INSERT INTO hub_temporal_packs (tenant, entity_id, attr, dataset_id, day, n, kind, vals)
+         SELECT b.tenant, b.entity_id, b.attr, b.dataset_id, x.day, x.n, x.kind, x.vals
+         FROM batch b CROSS JOIN LATERAL (
+           SELECT date_bin('1 day', i.ts, 'epoch'::timestamptz) AS day, ${PACK_AGGREGATES}
+           FROM ${PARENT} i
+           WHERE i.tenant = b.tenant AND i.entity_id = b.entity_id AND i.attr = b.attr AND i.dataset_id = b.dataset_id
+             AND i.ts >= $6::timestamptz AND i.ts < $7::timestamptz
+           GROUP BY 1
+         ) x
+         ON CONFLICT (tenant, entity_id, attr, dataset_id, day) DO UPDATE SET n = EXCLUDED.n, kind = EXCLUDED.kind, vals = EXCLUDED.vals
+         RETURNING 1
+       )
+       SELECT b.*, (SELECT count(*) FROM batch)::int AS n FROM batch b
+       ORDER BY tenant DESC, entity_id DESC, attr DESC, dataset_id DESC LIMIT 1`,
+      [a.tenant, a.entityId, a.attr, a.datasetId, batch, new Date(from).toISOString(), new Date(to).toISOString()],
+    );
+    const x = r.rows[0];
+    if (!x) return { series: 0 };
+    return { last: { tenant: x.tenant, entityId: x.entity_id, attr: x.attr, datasetId: x.dataset_id }, series: x.n };
+  }
+
+  /**
+   * Rebuilds the packs of these series' days from their rows, in the writing transaction (under the pack
+   * lock, so a packer running at the same time cannot write a pack without this write). Days at or after
+   * `horizon` are only deleted: they are not closed yet.
+   */
+  async repack(tx: Queryable, tenant: string, days: SeriesDay[], horizon: number): Promise<void> {
+    if (!days.length) return;
+    await lockPacks(tx);
+    const json = JSON.stringify(days.map((d) => ({ e: d.entityId, a: d.attr, d: d.datasetId, day: new Date(d.day).toISOString() })));
+    const rows = 'jsonb_to_recordset($2::jsonb) AS g(e text, a text, d text, day timestamptz)';
+    await tx.query(
+      `DELETE FROM hub_temporal_packs p USING ${rows}
+       WHERE p.tenant = $1 AND p.entity_id = g.e AND p.attr = g.a AND p.dataset_id = g.d AND p.day = g.day`,
+      [tenant, json],
+    );
+    await tx.query(
+      `INSERT INTO hub_temporal_packs (tenant, entity_id, attr, dataset_id, day, n, kind, vals)
+       SELECT $1, g.e, g.a, g.d, g.day, x.n, x.kind, x.vals
+       FROM ${rows} CROSS JOIN LATERAL (
+         SELECT ${PACK_AGGREGATES} FROM ${PARENT} i
+         WHERE i.tenant = $1 AND i.entity_id = g.e AND i.attr = g.a AND i.dataset_id = g.d AND i.ts >= g.day AND i.ts < g.day + interval '1 day'
+       ) x
+       WHERE g.day < $3::timestamptz AND x.n > 0`,
+      [tenant, json, new Date(horizon).toISOString()],
+    );
+  }
+
+  /** Where the packer got to (every closed day before it was packed once), if it ever ran. */
+  async packedUntil(db: Queryable): Promise<number | undefined> {
+    const r = await db.query<{ t: number }>(`SELECT ${ms('packed_until')} AS t FROM hub_temporal_pack_state`);
+    return r.rows[0]?.t;
+  }
+
+  async setPackedUntil(db: Queryable, t: number): Promise<void> {
+    await db.query(
+      `INSERT INTO hub_temporal_pack_state (only_row, packed_until) VALUES (true, $1) ON CONFLICT (only_row) DO UPDATE SET packed_until = EXCLUDED.packed_until`,
+      [new Date(t).toISOString()],
+    );
+  }
+
+  /**
+   * Whether any instance has a time in [from, to). No index on ts alone: at worst a scan of the partitions
+   * of that range, once per week of history for the packer. (A BRIN index on ts would answer it at once, but
+   * the planner then preferred it to the series index for the packer's per-series reads, 20× slower.)
+   */
+  async hasInstancesIn(db: Queryable, from: number, to: number): Promise<boolean> {
+    const r = await db.query(`SELECT 1 FROM ${PARENT} WHERE ts >= $1::timestamptz AND ts < $2::timestamptz LIMIT 1`, [new Date(from).toISOString(), new Date(to).toISOString()]);
+    return r.rows.length > 0;
   }
 
   /** Aggregated values per series and period, computed in SQL (§4.5.19). */
@@ -417,6 +626,7 @@ export class TemporalStore {
     const r = await db.query('DELETE FROM hub_temporal_entities WHERE tenant = $1 AND id = $2 RETURNING id', [tenant, id]);
     await db.query('DELETE FROM hub_temporal_series WHERE tenant = $1 AND entity_id = $2', [tenant, id]);
     await db.query(`DELETE FROM ${PARENT} WHERE tenant = $1 AND entity_id = $2`, [tenant, id]);
+    await db.query('DELETE FROM hub_temporal_packs WHERE tenant = $1 AND entity_id = $2', [tenant, id]);
     this.forgetSeries();
     return r.rows.length > 0;
   }
@@ -427,6 +637,7 @@ export class TemporalStore {
     const ds = datasetId === undefined ? '' : ` AND dataset_id = $${params.push(datasetId)}`;
     const r = await db.query(`DELETE FROM ${PARENT} WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
     await db.query(`DELETE FROM hub_temporal_series WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
+    await db.query(`DELETE FROM hub_temporal_packs WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
     this.forgetSeries();
     return r.rowCount;
   }
@@ -465,9 +676,14 @@ export class TemporalStore {
     );
   }
 
-  async deleteInstance(db: Queryable, tenant: string, id: string, attr: string, instanceId: string): Promise<boolean> {
-    const r = await db.query(`DELETE FROM ${PARENT} WHERE instance_id = $4 AND tenant = $1 AND entity_id = $2 AND attr = $3`, [tenant, id, attr, instanceId]);
-    return r.rowCount > 0;
+  /** Deletes one instance; returns its series day (for its pack), or undefined if there was none. */
+  async deleteInstance(db: Queryable, tenant: string, id: string, attr: string, instanceId: string): Promise<SeriesDay | undefined> {
+    const r = await db.query<{ dataset_id: string; ts: number }>(
+      `DELETE FROM ${PARENT} WHERE instance_id = $4 AND tenant = $1 AND entity_id = $2 AND attr = $3 RETURNING dataset_id, ${ms('ts')} AS ts`,
+      [tenant, id, attr, instanceId],
+    );
+    const x = r.rows[0];
+    return x && { entityId: id, attr, datasetId: x.dataset_id, day: Math.floor(x.ts / DAY_MS) * DAY_MS };
   }
 
   // ---- Retention
@@ -495,10 +711,18 @@ export class TemporalStore {
     if (!PARTITION.test(name)) throw new Error(`Not a history partition: ${name}`);
     this.partitions.delete(name);
     await db.query(`DROP TABLE IF EXISTS ${name}`);
+    const m = PARTITION.exec(name)!;
+    const [y, mo] = [Number(m[1]), Number(m[2]) - 1];
+    await db.query('DELETE FROM hub_temporal_packs WHERE day >= $1::timestamptz AND day < $2::timestamptz', [
+      new Date(Date.UTC(y, mo, 1)).toISOString(),
+      new Date(Date.UTC(y, mo + 1, 1)).toISOString(),
+    ]);
   }
 
   async deleteBefore(db: Queryable, cutoffMs: number): Promise<number> {
     const r = await db.query(`DELETE FROM ${PARENT} WHERE ts < $1::timestamptz`, [new Date(cutoffMs).toISOString()]);
+    // The pack of the day holding the cutoff lost some of its rows too: it goes, its rest is read from rows.
+    await db.query('DELETE FROM hub_temporal_packs WHERE day < $1::timestamptz', [new Date(cutoffMs).toISOString()]);
     return r.rowCount;
   }
 }

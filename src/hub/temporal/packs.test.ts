@@ -1,0 +1,268 @@
+/**
+ * Day packs (packs.ts): the helpers, and over the hub on the test store, that a read served from packs
+ * answers exactly what the rows answer, and that every write into a packed day keeps its pack exact.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { migrate } from '../../platform/db/migrator.ts';
+import { createHub, hubMigrations, registerHub, type Hub } from '../index.ts';
+import { closedDays, materialize, PackedRead, packHorizon, PackJob, queryWindow } from './packs.ts';
+import { RetentionJob } from './retention.ts';
+import { DAY_MS } from './store.ts';
+import { parseTemporalQuery } from './temporal-query.ts';
+
+const H = 3_600_000;
+const D0 = Date.UTC(2024, 4, 10); // 2024-05-10T00:00Z, a closed day whatever the clock says
+const iso = (ms: number) => new Date(ms).toISOString();
+const TV = new Set(['temporalValues']);
+
+describe('pack helpers', () => {
+  it('finds the closed days of instances, once each', () => {
+    const now = D0 + 2 * DAY_MS + 5 * H;
+    const s = { entityId: 'urn:e', attr: 'https://x/a', datasetId: '' };
+    const days = closedDays(
+      [
+        { ...s, ts: D0 + H },
+        { ...s, ts: D0 + 2 * H },
+        { ...s, ts: D0 + DAY_MS + 23 * H },
+        { ...s, ts: now - H }, // today: no pack
+        { ...s, datasetId: 'urn:ds', ts: D0 },
+      ],
+      now,
+    );
+    expect(days.map((d) => [d.datasetId, d.day])).toEqual([
+      ['', D0],
+      ['', D0 + DAY_MS],
+      ['urn:ds', D0],
+    ]);
+  });
+
+  it('packs a day only an hour after it closed', () => {
+    expect(packHorizon(D0 + 30 * 60_000)).toBe(D0 - DAY_MS);
+    expect(packHorizon(D0 + H)).toBe(D0);
+  });
+
+  it('reads packed days from packs and only the rest from rows', () => {
+    const tq = parseTemporalQuery({ timerel: 'between', timeAt: iso(D0 + 12 * H), endTimeAt: iso(D0 + 3 * DAY_MS + 6 * H) }, TV);
+    expect(queryWindow(tq)).toEqual({ from: D0 + 12 * H, to: D0 + 3 * DAY_MS + 6 * H });
+    const s = { entityId: 'urn:e', attr: 'https://x/a', datasetId: '' };
+    const pack = (day: number, ts: number[]) => ({ ...s, pack: { day, n: ts.length, kind: 'Property', vals: JSON.stringify(ts.map((t) => [t / H, iso(t)])) } });
+    const unpacked = { ...s, attr: 'https://x/b' };
+    // Packs for the first and third day of the window; the second and the fourth are read from rows, and
+    // all of the window for the series without packs.
+    const read = new PackedRead([pack(D0 + 2 * DAY_MS, [D0 + 2 * DAY_MS + H]), unpacked, pack(D0, [D0 + H, D0 + 13 * H, D0 + 20 * H])], tq);
+    expect(read.ranges.map((r) => [r.attr, r.from, r.to])).toEqual([
+      [s.attr, D0 + DAY_MS, D0 + 2 * DAY_MS],
+      [s.attr, D0 + 3 * DAY_MS, D0 + 3 * DAY_MS + 6 * H],
+      [unpacked.attr, D0 + 12 * H, D0 + 3 * DAY_MS + 6 * H],
+    ]);
+    const rows = [
+      { ...s, kind: 'Property', from: D0 + 3 * DAY_MS, values: [[0, D0 + 3 * DAY_MS + H]] as [unknown, number][] },
+      { ...s, kind: 'Property', from: D0 + DAY_MS, values: [[0, D0 + DAY_MS + 2 * H]] as [unknown, number][] },
+    ];
+    const merged = read.merge(rows, 4);
+    // The first pack is cut to the window (D0 + 1 h is before it); the limit keeps the first four values.
+    expect(merged[0].values.map((v) => v[1])).toEqual([D0 + 13 * H, D0 + 20 * H, D0 + DAY_MS + 2 * H, D0 + 2 * DAY_MS + H]);
+    expect(merged[0].packed).toBeUndefined();
+  });
+
+  it('keeps a series made of whole packs as their JSON text, joined', () => {
+    const tq = parseTemporalQuery({ timerel: 'between', timeAt: iso(D0), endTimeAt: iso(D0 + 2 * DAY_MS) }, TV);
+    const s = { entityId: 'urn:e', attr: 'https://x/a', datasetId: '' };
+    const pack = (day: number, v: number) => ({ ...s, pack: { day, n: 1, kind: 'Property', vals: `[[${v}, "${iso(day + H)}"]]` } });
+    const read = new PackedRead([pack(D0 + DAY_MS, 2), pack(D0, 1)], tq);
+    expect(read.ranges).toEqual([]);
+    const [one] = read.merge([], 1001);
+    expect(one.packed).toEqual({ json: `[[1, "${iso(D0 + H)}"], [2, "${iso(D0 + DAY_MS + H)}"]]`, n: 2 });
+    materialize(one);
+    expect(one.values).toEqual([
+      [1, D0 + H],
+      [2, D0 + DAY_MS + H],
+    ]);
+    // More values than the page holds: values, cut to the limit.
+    expect(new PackedRead([pack(D0 + DAY_MS, 2), pack(D0, 1)], tq).merge([], 2)[0]).toMatchObject({ values: [[1, D0 + H], [2, D0 + DAY_MS + H]] });
+  });
+
+  it('is not used for lastN, other time properties or windows of today', () => {
+    const now = D0 + 10 * DAY_MS + 12 * H;
+    expect(PackedRead.applies(parseTemporalQuery({}, TV), now)).toBe(true);
+    expect(PackedRead.applies(parseTemporalQuery({ lastN: '5' }, TV), now)).toBe(false);
+    expect(PackedRead.applies(parseTemporalQuery({ timeproperty: 'modifiedAt' }, TV), now)).toBe(false);
+    expect(PackedRead.applies(parseTemporalQuery({}, new Set()), now)).toBe(false);
+    expect(PackedRead.applies(parseTemporalQuery({ timerel: 'after', timeAt: iso(now - 2 * H) }, TV), now)).toBe(false);
+  });
+});
+
+// ---- Over the hub
+
+let t: TestDb;
+let app: FastifyInstance;
+let hub: Hub;
+const API = '/ngsi-ld/v1';
+const A = 'urn:ngsi-ld:Meter:pack-a';
+const B = 'urn:ngsi-ld:Meter:pack-b';
+// 'status' is a term of the core context.
+const STATUS = 'https://uri.etsi.org/ngsi-ld/status';
+
+async function req(method: string, url: string, body?: unknown) {
+  const r = await app.inject({
+    method: method as 'GET',
+    url: API + url,
+    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+    payload: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.statusCode, headers: r.headers, text: r.body, body: r.body ? JSON.parse(r.body) : undefined };
+}
+const q = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+
+// Four days of readings: A every 5 minutes in two datasets, B every hour with a text attribute too.
+const every = (from: number, to: number, step: number) => Array.from({ length: Math.floor((to - from) / step) }, (_, i) => from + i * step);
+const aTimes = every(D0, D0 + 4 * DAY_MS, 5 * 60_000);
+const bTimes = every(D0 + 6 * H, D0 + 4 * DAY_MS, H);
+
+/** Queries whose answers must not change when packs serve them. */
+const QUERIES = [
+  `/temporal/entities?${q({ type: 'Meter', options: 'temporalValues' })}`,
+  `/temporal/entities?${q({ type: 'Meter', options: 'temporalValues', timerel: 'between', timeAt: iso(D0 + DAY_MS), endTimeAt: iso(D0 + 2 * DAY_MS) })}`,
+  `/temporal/entities?${q({ type: 'Meter', options: 'temporalValues', timerel: 'between', timeAt: iso(D0 + 7 * H), endTimeAt: iso(D0 + 2 * DAY_MS + 20 * 60_000) })}`,
+  `/temporal/entities?${q({ type: 'Meter', options: 'temporalValues', timerel: 'after', timeAt: iso(D0 + 2 * DAY_MS) })}`,
+  `/temporal/entities?${q({ type: 'Meter', options: 'temporalValues', timerel: 'before', timeAt: iso(D0 + DAY_MS + 40 * 60_000) })}`,
+  `/temporal/entities/${encodeURIComponent(A)}?${q({ options: 'temporalValues', attrs: 'power' })}`,
+  `/temporal/entities/${encodeURIComponent(B)}?${q({ options: 'temporalValues', timerel: 'after', timeAt: iso(D0 + 30 * H) })}`,
+];
+
+async function answers() {
+  const out: unknown[] = [];
+  for (const url of QUERIES) {
+    const r = await req('GET', url);
+    expect(r.status).toBeLessThan(300);
+    out.push({ status: r.status, body: r.body, range: r.headers['content-range'] ?? null });
+  }
+  return out;
+}
+
+async function packCount(): Promise<number> {
+  return (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM hub_temporal_packs')).rows[0].n;
+}
+
+beforeAll(async () => {
+  t = await openTestDb();
+  await migrate(t.db, hubMigrations());
+  app = Fastify();
+  hub = createHub(t.db, { baseUrl: () => 'http://localhost' });
+  await registerHub(app, hub);
+  const created = await req('POST', '/temporal/entities', {
+    id: A,
+    type: 'Meter',
+    power: [
+      ...aTimes.map((t, i) => ({ type: 'Property', value: i, observedAt: iso(t) })),
+      ...aTimes.filter((_, i) => i % 3 === 0).map((t, i) => ({ type: 'Property', value: -i, observedAt: iso(t), datasetId: 'urn:ngsi-ld:Dataset:backup' })),
+    ],
+  });
+  expect(created.status).toBe(201);
+  const b = await req('POST', '/temporal/entities', {
+    id: B,
+    type: 'Meter',
+    power: bTimes.map((t, i) => ({ type: 'Property', value: i % 7 === 0, observedAt: iso(t) })),
+    status: bTimes.map((t, i) => ({ type: 'Property', value: `s${i}`, observedAt: iso(t) })),
+  });
+  expect(b.status).toBe(201);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await t?.drop();
+});
+
+describe('packed reads', () => {
+  it('answer exactly what the rows answer, paging included', async () => {
+    // Late writes rebuilt the packs of the days they landed in: drop them to have a read from rows alone.
+    await t.db.query('DELETE FROM hub_temporal_packs');
+    const fromRows = await answers();
+    // The whole history of A is more than one page (Content-Range).
+    expect(fromRows.filter((x: any) => x.range).length).toBeGreaterThan(0);
+    const job = new PackJob(t.db, hub.temporal.store, { pauseMs: 0, batch: 2 });
+    const run = await job.runOnce();
+    expect(run.batches).toBeGreaterThan(1);
+    // 4 days × (A's two datasets + B's two attributes).
+    expect(await packCount()).toBe(16);
+    expect(await answers()).toEqual(fromRows);
+    // Everything closed is packed: the next pass has nothing to do.
+    expect((await job.runOnce()).days).toBe(0);
+  });
+
+  it('are really served from the packs', async () => {
+    const day = D0 + DAY_MS;
+    const url = `/temporal/entities/${encodeURIComponent(B)}?${q({ options: 'temporalValues', attrs: 'status', timerel: 'between', timeAt: iso(day), endTimeAt: iso(day + DAY_MS) })}`;
+    const before = await req('GET', url);
+    const pack = { entityId: B, attr: STATUS, datasetId: '', day };
+    const changed = await t.db.query(`UPDATE hub_temporal_packs SET vals = $1 WHERE entity_id = $2 AND attr = $3 AND day = $4`, [JSON.stringify([['from-the-pack', iso(day + H)]]), B, STATUS, iso(day)]);
+    expect(changed.rowCount).toBe(1);
+    expect((await req('GET', url)).body.status.values).toEqual([['from-the-pack', iso(day + H)]]);
+    // A repack from the rows restores it.
+    await t.db.transaction((tx) => hub.temporal.store.repack(tx, '', [pack], Date.now()));
+    expect((await req('GET', url)).body).toEqual(before.body);
+  });
+});
+
+describe('writes into packed days', () => {
+  const dayUrl = (id: string, day: number) =>
+    `/temporal/entities/${encodeURIComponent(id)}?${q({ options: 'temporalValues', attrs: 'power', timerel: 'between', timeAt: iso(day), endTimeAt: iso(day + DAY_MS) })}`;
+
+  it('late data through the temporal API and through entity updates land in the pack', async () => {
+    const late = D0 + DAY_MS + 7 * H + 30_000;
+    expect((await req('POST', `/temporal/entities/${encodeURIComponent(A)}/attrs`, { power: [{ type: 'Property', value: 1000, observedAt: iso(late) }] })).status).toBe(204);
+    // An entity write with an old observedAt (a gateway catching up) goes to the history too.
+    expect((await req('POST', '/entities', { id: A, type: 'Meter', power: { type: 'Property', value: 2000, observedAt: iso(late + 60_000) } })).status).toBe(201);
+    const r = await req('GET', dayUrl(A, D0 + DAY_MS));
+    const values = r.body.power.find((s: any) => !s.datasetId).values as [number, string][];
+    const expected = [...aTimes.filter((x) => x >= D0 + DAY_MS && x < D0 + 2 * DAY_MS).map((x) => [aTimes.indexOf(x), iso(x)]), [1000, iso(late)], [2000, iso(late + 60_000)]];
+    expect(values).toEqual(expected.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)));
+    const pack = await t.db.query<{ n: number }>(`SELECT n FROM hub_temporal_packs WHERE entity_id = $1 AND dataset_id = '' AND day = $2`, [A, iso(D0 + DAY_MS)]);
+    expect(pack.rows[0].n).toBe(expected.length);
+  });
+
+  it('modifying an instance moves its value in the packs of both days', async () => {
+    const normalized = await req('GET', `/temporal/entities/${encodeURIComponent(B)}?${q({ attrs: 'power', timerel: 'between', timeAt: iso(D0 + 2 * DAY_MS), endTimeAt: iso(D0 + 2 * DAY_MS + H) })}`);
+    const inst = normalized.body.power[0];
+    const to = D0 + 3 * DAY_MS + 30 * 60_000;
+    const patch = await req('PATCH', `/temporal/entities/${encodeURIComponent(B)}/attrs/power/${encodeURIComponent(inst.instanceId)}`, { power: { type: 'Property', value: 'moved', observedAt: iso(to) } });
+    expect(patch.status).toBe(204);
+    const was = (await req('GET', dayUrl(B, D0 + 2 * DAY_MS))).body.power.values as [unknown, string][];
+    expect(was.map((v) => v[1])).not.toContain(inst.observedAt);
+    const now = (await req('GET', dayUrl(B, D0 + 3 * DAY_MS))).body.power.values as [unknown, string][];
+    expect(now).toContainEqual(['moved', iso(to)]);
+    expect(now.map((v) => v[1])).toEqual([...now.map((v) => v[1])].sort());
+  });
+
+  it('deleting an instance removes it from its pack', async () => {
+    const day = D0 + 3 * DAY_MS;
+    const normalized = await req('GET', `/temporal/entities/${encodeURIComponent(A)}?${q({ attrs: 'power', timerel: 'between', timeAt: iso(day), endTimeAt: iso(day + DAY_MS) })}`);
+    const victim = normalized.body.power.find((i: any) => !i.datasetId);
+    expect((await req('DELETE', `/temporal/entities/${encodeURIComponent(A)}/attrs/power/${encodeURIComponent(victim.instanceId)}`)).status).toBe(204);
+    const values = (await req('GET', dayUrl(A, day))).body.power.find((s: any) => !s.datasetId).values as [unknown, string][];
+    expect(values.map((v) => v[1])).not.toContain(victim.observedAt);
+    expect(values).toHaveLength(normalized.body.power.filter((i: any) => !i.datasetId).length - 1);
+  });
+
+  it('deleting an attribute or an entity deletes its packs', async () => {
+    expect((await req('DELETE', `/temporal/entities/${encodeURIComponent(B)}/attrs/status`)).status).toBe(204);
+    const left = await t.db.query<{ attr: string }>('SELECT DISTINCT attr FROM hub_temporal_packs WHERE entity_id = $1', [B]);
+    expect(left.rows.map((r) => r.attr)).toEqual(['https://uri.etsi.org/ngsi-ld/default-context/power']);
+    expect((await req('DELETE', `/temporal/entities/${encodeURIComponent(B)}`)).status).toBe(204);
+    expect((await t.db.query('SELECT 1 FROM hub_temporal_packs WHERE entity_id = $1', [B])).rows).toHaveLength(0);
+  });
+
+  it('retention deletes the packs with the rows', async () => {
+    const job = new RetentionJob(t.db, hub.temporal.store, { days: 1, clock: () => new Date(D0 + 3 * DAY_MS + 12 * H) });
+    await job.runOnce();
+    const days = await t.db.query<{ d: string }>(`SELECT DISTINCT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d FROM hub_temporal_packs ORDER BY 1`);
+    // Cutoff 2024-05-12T12:00Z: the packs of the 10th, 11th and 12th go (the 12th lost rows), the 13th stays.
+    expect(days.rows.map((r) => r.d)).toEqual(['2024-05-13']);
+    const r = await req('GET', `/temporal/entities/${encodeURIComponent(A)}?${q({ options: 'temporalValues', attrs: 'power' })}`);
+    const main = r.body.power.find((s: any) => !s.datasetId).values as [unknown, string][];
+    expect(main[0][1] >= iso(D0 + 2 * DAY_MS + 12 * H)).toBe(true);
+    expect(main.some((v) => v[1] < iso(D0 + 3 * DAY_MS))).toBe(true);
+  });
+});
