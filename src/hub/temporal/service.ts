@@ -135,7 +135,10 @@ export class TemporalService {
   private async valueSeries(tenant: string, ids: string[], attrs: string[] | undefined, tq: TemporalQuery, limit: number): Promise<ValueSeriesRow[]> {
     if (!PackedRead.applies(tq, this.clock().getTime())) return inParallel(ids, (part) => this.store.valueSeries(this.db, tenant, part, attrs, tq, limit));
     const window = queryWindow(tq);
-    const read = new PackedRead(await inParallel(ids, (part) => this.store.seriesWithPacks(this.db, tenant, part, attrs, window.from, window.to)), tq);
+    const packs = await inParallel(ids, (part) => this.store.seriesWithPacks(this.db, tenant, part, attrs, window.from, window.to));
+    // No pack in the window (not packed yet, or packing off): the read by entity is the cheaper one.
+    if (!packs.some((p) => p.pack)) return inParallel(ids, (part) => this.store.valueSeries(this.db, tenant, part, attrs, tq, limit));
+    const read = new PackedRead(packs, tq);
     const rows = await inParallel(read.ranges, (part) => this.store.valueSeriesInRanges(this.db, tenant, part, tq, limit));
     return read.merge(rows, limit);
   }
