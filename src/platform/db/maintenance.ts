@@ -26,6 +26,7 @@ export class DbMaintenance {
   private readonly churn = new Map<string, Churn>();
   private readonly sizes = new Map<string, number>();
   private readonly lastVacuum = new Map<string, number>();
+  private readonly lastAnalyze = new Map<string, number>();
   private lastCheckpoint: { at: number; walBytes: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -36,7 +37,7 @@ export class DbMaintenance {
     private readonly opts: {
       intervalMs?: number;
       minRows?: number;
-      /** PGlite: least time between two vacuums of one table (default 60 s). */
+      /** PGlite: least time between two vacuums, or two analyzes for updates and deletes, of one table (default 60 s). */
       vacuumEveryMs?: number;
       /** PGlite: WAL written that calls for a checkpoint (default 256 MB)... */
       checkpointWalBytes?: number;
@@ -80,14 +81,15 @@ export class DbMaintenance {
     const minRows = this.opts.minRows ?? 500;
     const pglite = this.db.driver === 'pglite';
     const now = this.now();
+    const every = this.opts.vacuumEveryMs ?? 60_000;
     for (const [table, c] of [...this.churn]) {
       const size = this.sizes.get(table) ?? 0;
-      const analyze = c.changed >= minRows && c.changed >= 0.1 * size;
-      const vacuum =
-        pglite &&
-        c.deadMaking >= 2 * minRows &&
-        c.deadMaking >= 0.2 * size &&
-        now - (this.lastVacuum.get(table) ?? -Infinity) >= (this.opts.vacuumEveryMs ?? 60_000);
+      const enough = (n: number) => n >= minRows && n >= 0.1 * size;
+      // On PGlite an ANALYZE holds every statement too (30-70 ms for a notification load's tables every
+      // 10 s): a table that grew is analyzed at once (the planner must learn its size), one that was only
+      // updated or deleted from at most once a minute, like its vacuum.
+      const analyze = enough(c.changed) && (!pglite || enough(c.changed - c.deadMaking) || now - (this.lastAnalyze.get(table) ?? -Infinity) >= every);
+      const vacuum = pglite && c.deadMaking >= 2 * minRows && c.deadMaking >= 0.2 * size && now - (this.lastVacuum.get(table) ?? -Infinity) >= every;
       if (!analyze && !vacuum) continue;
       if (!/^[a-z_][a-z0-9_]*$/.test(table)) continue;
       // A vacuum not due yet keeps its count of dead rows for a later tick.
@@ -97,6 +99,7 @@ export class DbMaintenance {
         const started = Date.now();
         await this.db.exec(vacuum ? `VACUUM (ANALYZE) ${table}` : `ANALYZE ${table}`);
         if (vacuum) this.lastVacuum.set(table, now);
+        this.lastAnalyze.set(table, now);
         const r = await this.db.query<{ n: number }>('SELECT reltuples::float8 AS n FROM pg_class WHERE relname = $1', [table]);
         this.sizes.set(table, Math.max(0, r.rows[0]?.n ?? 0));
         this.log?.debug({ table, vacuum, ms: Date.now() - started }, 'table maintenance');
