@@ -315,8 +315,9 @@ const NOTES = `
 Reading the figures: the server runs without the demo seed and the simulator, on history vacuumed after the
 bulk load (the steady state autovacuum keeps). aggregated and lastN are one index range scan each (1,440 and
 100 instances). read1000 moves ~3.5 MB (96,000 values) per answer. The window is a closed day, so it is served
-from day packs (hub/temporal/packs.ts): 1,000 rows of ~2.5 kB instead of 96,000 instances, parsed and written in
-Node. read1000Rows is the same read before the packer ran, as a window in the current day is always read: one
+from day packs (hub/temporal/packs.ts): 1,000 rows of ~2.5 kB instead of 96,000 instances, their JSON text
+spliced into the answer without being parsed (hub/temporal/raw-json.ts). A day becomes a pack an hour after it
+closes (the packer runs every 10 minutes; here it ran once before the server started, timed above). read1000Rows is the same read before the packer ran, as a window in the current day is always read: one
 index range scan per entity, values assembled per series by \`json_agg\` in SQL, the 1,000 entities split over two
 statements that PostgreSQL runs side by side (PGlite runs one statement at a time, so the split does not help
 there). Most of that time is SQL: ~100,000 instances visited, their values taken out of jsonb and assembled.
