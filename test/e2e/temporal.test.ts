@@ -60,6 +60,24 @@ describe('temporal evolution of PATCHed attributes', () => {
     expect(r.body[1].no2.values).toEqual([[99, iso(T0 + 3 * H)]]);
   });
 
+  it('answers a whole closed day (read from day packs) as computed here, in JSON and JSON-LD', async () => {
+    // These observations are in the past, so each write rebuilt its day's pack: the day is served from it.
+    const url = `/temporal/entities?type=AirQualityObserved&timerel=between&timeAt=${enc(iso(T0))}&endTimeAt=${enc(iso(T0 + 24 * H))}&options=temporalValues`;
+    const expected = SERIES.map((p) => [p.v, iso(p.t)]);
+    const json = await http.get(url);
+    expect(json.status, json.text).toBe(200);
+    expect(json.body[0].no2).toEqual({ type: 'Property', values: expected });
+    const ld = await http.get(url, { headers: { Accept: 'application/ld+json' } });
+    expect(ld.status, ld.text).toBe(200);
+    expect(ld.headers.get('content-type')).toMatch(/^application\/ld\+json/);
+    expect(ld.body[0]['@context']).toBeDefined();
+    expect(ld.body[0].no2.values).toEqual(expected);
+    expect(ld.body[1].no2.values).toEqual([
+      [SERIES[0].v, iso(T0)],
+      [99, iso(T0 + 3 * H)],
+    ]);
+  });
+
   it('returns lastN instances', async () => {
     const r = await http.get(`/temporal/entities/${enc(ID)}?lastN=3&options=temporalValues`);
     expect(r.body.no2.values).toEqual(SERIES.slice(-3).map((p) => [p.v, iso(p.t)]));
