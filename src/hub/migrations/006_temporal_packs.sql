@@ -10,7 +10,10 @@ CREATE TABLE IF NOT EXISTS hub_temporal_packs (
   -- Start of the UTC day.
   day timestamptz NOT NULL,
   n int NOT NULL,
+  -- The greatest attribute type of the day, and whether the day holds more than one (then a window
+  -- that cuts the day reads it from rows, which know each instance's type).
   kind text NOT NULL,
+  mixed boolean NOT NULL,
   -- JSON array of [value, epoch ms of ts], oldest first; kept as text: it goes to the reader unparsed.
   vals text NOT NULL,
   PRIMARY KEY (tenant, entity_id, attr, dataset_id, day)

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { testDriver } from '../../../test/support/test-env.ts';
 import { migrate } from '../../platform/db/migrator.ts';
 import { createHub, hubMigrations, registerHub, type Hub } from '../index.ts';
 import { closedDays, materialize, PackedRead, packHorizon, PackJob, queryWindow } from './packs.ts';
@@ -47,7 +48,7 @@ describe('pack helpers', () => {
     const tq = parseTemporalQuery({ timerel: 'between', timeAt: iso(D0 + 12 * H), endTimeAt: iso(D0 + 3 * DAY_MS + 6 * H) }, TV);
     expect(queryWindow(tq)).toEqual({ from: D0 + 12 * H, to: D0 + 3 * DAY_MS + 6 * H });
     const s = { entityId: 'urn:e', attr: 'https://x/a', datasetId: '' };
-    const pack = (day: number, ts: number[]) => ({ ...s, pack: { day, n: ts.length, kind: 'Property', vals: JSON.stringify(ts.map((t) => [t / H, iso(t)])) } });
+    const pack = (day: number, ts: number[]) => ({ ...s, pack: { day, n: ts.length, kind: 'Property', mixed: false, vals: JSON.stringify(ts.map((t) => [t / H, iso(t)])) } });
     const unpacked = { ...s, attr: 'https://x/b' };
     // Packs for the first and third day of the window; the second and the fourth are read from rows, and
     // all of the window for the series without packs.
@@ -70,7 +71,7 @@ describe('pack helpers', () => {
   it('keeps a series made of whole packs as their JSON text, joined', () => {
     const tq = parseTemporalQuery({ timerel: 'between', timeAt: iso(D0), endTimeAt: iso(D0 + 2 * DAY_MS) }, TV);
     const s = { entityId: 'urn:e', attr: 'https://x/a', datasetId: '' };
-    const pack = (day: number, v: number) => ({ ...s, pack: { day, n: 1, kind: 'Property', vals: `[[${v}, "${iso(day + H)}"]]` } });
+    const pack = (day: number, v: number) => ({ ...s, pack: { day, n: 1, kind: 'Property', mixed: false, vals: `[[${v}, "${iso(day + H)}"]]` } });
     const read = new PackedRead([pack(D0 + DAY_MS, 2), pack(D0, 1)], tq);
     expect(read.ranges).toEqual([]);
     const [one] = read.merge([], 1001);
@@ -206,6 +207,81 @@ describe('packed reads', () => {
   });
 });
 
+describe('packs and rows together', () => {
+  const get = async (id: string, params: Record<string, string | number>) => (await req('GET', `/temporal/entities/${encodeURIComponent(id)}?${q({ options: 'temporalValues', ...params })}`)).body;
+
+  it('a day with several attribute types is read from rows when the window cuts it', async () => {
+    const id = 'urn:ngsi-ld:Meter:pack-mixed';
+    const day = Date.UTC(2024, 4, 20);
+    const values = [
+      ...[1, 2, 3].map((h) => ({ type: 'Property', value: h, observedAt: iso(day + h * H) })),
+      ...[13, 14].map((h) => ({ type: 'Relationship', object: `urn:ngsi-ld:X:${h}`, observedAt: iso(day + h * H) })),
+    ];
+    expect((await req('POST', '/temporal/entities', { id, type: 'Meter', link: values })).status).toBe(201);
+    const pack = await t.db.query<{ mixed: boolean }>('SELECT mixed FROM hub_temporal_packs WHERE entity_id = $1', [id]);
+    expect(pack.rows).toEqual([{ mixed: true }]);
+    expect((await get(id, { timerel: 'before', timeAt: iso(day + 6 * H) })).link).toEqual({
+      type: 'Property',
+      values: [1, 2, 3].map((h) => [h, iso(day + h * H)]),
+    });
+  });
+
+  it('history before 1970 keeps its order when a day without pack precedes a packed one', async () => {
+    const id = 'urn:ngsi-ld:Meter:pack-1969';
+    const d1 = Date.UTC(1969, 11, 29);
+    const d2 = Date.UTC(1969, 11, 30);
+    const obs = [d1 + H, d1 + 2 * H, d2 + H].map((ts, i) => ({ type: 'Property', value: i, observedAt: iso(ts) }));
+    expect((await req('POST', '/temporal/entities', { id, type: 'Meter', p: obs })).status).toBe(201);
+    // The first day's pack is gone (as if written before it closed): that day comes from rows.
+    await t.db.query('DELETE FROM hub_temporal_packs WHERE entity_id = $1 AND day = $2', [id, iso(d1)]);
+    expect((await get(id, {})).p.values).toEqual([
+      [0, iso(d1 + H)],
+      [1, iso(d1 + 2 * H)],
+      [2, iso(d2 + H)],
+    ]);
+  });
+
+  it('an entity deleted while the packer packs it leaves no pack behind', async () => {
+    const id = 'urn:ngsi-ld:Meter:pack-race';
+    const day = Date.UTC(2024, 4, 25);
+    expect((await req('POST', '/temporal/entities', { id, type: 'Meter', p: [1, 2].map((h) => ({ type: 'Property', value: h, observedAt: iso(day + h * H) })) })).status).toBe(201);
+    await t.db.query('DELETE FROM hub_temporal_packs WHERE entity_id = $1', [id]);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let packed!: () => void;
+    const didPack = new Promise<void>((r) => (packed = r));
+    // A packer batch that has written its (uncommitted) packs and not committed yet.
+    const packer = t.db.transaction(async (tx) => {
+      await hub.temporal.store.packBatch(tx, day, day + DAY_MS, undefined, 100_000);
+      packed();
+      await gate;
+    });
+    await didPack;
+    const deleted = req('DELETE', `/temporal/entities/${encodeURIComponent(id)}`);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await packer;
+    expect((await deleted).status).toBe(204);
+    expect((await t.db.query('SELECT 1 FROM hub_temporal_packs WHERE entity_id = $1', [id])).rows).toHaveLength(0);
+  });
+
+  it.skipIf(testDriver() === 'postgres')('rebuilds a late day as 24 hours whatever the session time zone (PGlite: one session)', async () => {
+    const id = 'urn:ngsi-ld:Meter:pack-dst';
+    const day = Date.UTC(2024, 2, 31); // clocks change in Europe/Paris
+    await t.db.query("SET TIME ZONE 'Europe/Paris'");
+    try {
+      const hours = Array.from({ length: 24 }, (_, h) => ({ type: 'Property', value: h, observedAt: iso(day + h * H + 30 * 60_000) }));
+      const created = await req('POST', '/temporal/entities', { id, type: 'Meter', p: hours });
+      expect(created.status, created.text).toBe(201);
+      const pack = await t.db.query<{ n: number }>('SELECT n FROM hub_temporal_packs WHERE entity_id = $1', [id]);
+      expect(pack.rows).toEqual([{ n: 24 }]);
+      expect((await get(id, { timerel: 'between', timeAt: iso(day), endTimeAt: iso(day + DAY_MS) })).p.values).toHaveLength(24);
+    } finally {
+      await t.db.query("SET TIME ZONE 'UTC'");
+    }
+  });
+});
+
 describe('writes into packed days', () => {
   const dayUrl = (id: string, day: number) =>
     `/temporal/entities/${encodeURIComponent(id)}?${q({ options: 'temporalValues', attrs: 'power', timerel: 'between', timeAt: iso(day), endTimeAt: iso(day + DAY_MS) })}`;
@@ -257,7 +333,7 @@ describe('writes into packed days', () => {
   it('retention deletes the packs with the rows', async () => {
     const job = new RetentionJob(t.db, hub.temporal.store, { days: 1, clock: () => new Date(D0 + 3 * DAY_MS + 12 * H) });
     await job.runOnce();
-    const days = await t.db.query<{ d: string }>(`SELECT DISTINCT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d FROM hub_temporal_packs ORDER BY 1`);
+    const days = await t.db.query<{ d: string }>(`SELECT DISTINCT to_char(day AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d FROM hub_temporal_packs WHERE entity_id = $1 ORDER BY 1`, [A]);
     // Cutoff 2024-05-12T12:00Z: the packs of the 10th, 11th and 12th go (the 12th lost rows), the 13th stays.
     expect(days.rows.map((r) => r.d)).toEqual(['2024-05-13']);
     const r = await req('GET', `/temporal/entities/${encodeURIComponent(A)}?${q({ options: 'temporalValues', attrs: 'power' })}`);

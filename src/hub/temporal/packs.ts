@@ -14,9 +14,11 @@
  *   lock and replaces the pack; if the writer held the lock first, the packer's statement starts after the
  *   write committed and sees it. Writes into today never touch packs: no pack exists for today, and the
  *   margin covers clocks of several processes up to an hour apart.
- * - Deletes of entities, attributes and retention delete the packs with the rows.
+ * - Deletes of entities, attributes and retention delete the packs with the rows, under the same lock
+ *   (else a pack the packer was inserting, not committed yet, would outlive its rows).
  * Reads use packs for temporalValues ordered by observedAt (not lastN, not createdAt/modifiedAt): the
- * window's values come from the packs it overlaps (cut to the window) and from rows for the rest.
+ * window's values come from the packs it overlaps (cut to the window) and from rows for the rest, both
+ * read in one snapshot. A day holding several attribute types is always read from rows.
  */
 import type { Db } from '../../platform/db/db.ts';
 import { DAY_MS, seriesKey, type SeriesDay, type SeriesPacks, type SeriesKey, type SeriesRange, type TemporalStore, type ValueSeriesRow } from './store.ts';
@@ -97,7 +99,8 @@ export class PackedRead {
       let s = this.series.get(k);
       if (!s) this.series.set(k, (s = { key: { entityId: r.entityId, attr: r.attr, datasetId: r.datasetId, from: 0, to: 0 }, segments: [] }));
       const p = r.pack;
-      if (!p) continue;
+      // A day holding several attribute types is read from rows: a pack knows its values' types only as a whole.
+      if (!p || p.mixed) continue;
       const inside = p.day >= window.from && p.day + DAY_MS <= window.to && (tq.timerel !== 'after' || p.day > window.from);
       // Only the window's edge days are parsed and cut; the days inside it are taken whole.
       if (inside) s.segments.push({ from: p.day, kind: p.kind, whole: { json: p.vals, n: p.n } });
@@ -125,7 +128,8 @@ export class PackedRead {
     for (const { key, segments } of this.series.values()) {
       const present = segments.filter((seg) => (seg.whole ? seg.whole.n > 0 : seg.values!.length > 0)).sort((a, b) => a.from - b.from);
       if (!present.length) continue;
-      const kind = present.reduce((k, seg) => (seg.kind > k ? seg.kind : k), '');
+      const greatest = (segs: Segment[]) => segs.reduce((k, seg) => (seg.kind > k ? seg.kind : k), '');
+      const kind = greatest(present);
       const whole = present.every((seg) => seg.whole && seg.kind === kind) && kind !== 'VocabProperty';
       const n = whole ? present.reduce((sum, seg) => sum + seg.whole!.n, 0) : 0;
       if (whole && n < limit) {
@@ -133,14 +137,18 @@ export class PackedRead {
         out.push({ entityId: key.entityId, attr: key.attr, datasetId: key.datasetId, kind, values: [], packed: { json, n } });
         continue;
       }
+      // The type is the greatest of the segments that gave values within the limit, as rows compute it.
       const values: [unknown, number][] = [];
+      const used: Segment[] = [];
       for (const seg of present) {
+        if (values.length >= limit) break;
+        used.push(seg);
         for (const v of seg.values ?? valuesOf(seg.whole!.json)) {
           if (values.length >= limit) break;
           values.push(v);
         }
       }
-      out.push({ entityId: key.entityId, attr: key.attr, datasetId: key.datasetId, kind, values });
+      out.push({ entityId: key.entityId, attr: key.attr, datasetId: key.datasetId, kind: greatest(used), values });
     }
     return out;
   }

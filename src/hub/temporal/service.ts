@@ -139,8 +139,14 @@ export class TemporalService {
     // No pack in the window (not packed yet, or packing off): the read by entity is the cheaper one.
     if (!packs.some((p) => p.pack)) return inParallel(ids, (part) => this.store.valueSeries(this.db, tenant, part, attrs, tq, limit));
     const read = new PackedRead(packs, tq);
-    const rows = await inParallel(read.ranges, (part) => this.store.valueSeriesInRanges(this.db, tenant, part, tq, limit));
-    return read.merge(rows, limit);
+    if (!read.ranges.length) return read.merge([], limit);
+    // Packs and rows both: read them again from one snapshot, or a write moving an instance between a
+    // packed day and a day read from rows (between the two statements) would show it twice or not at all.
+    return this.db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      const again = new PackedRead(await this.store.seriesWithPacks(tx, tenant, ids, attrs, window.from, window.to), tq);
+      return again.merge(await this.store.valueSeriesInRanges(tx, tenant, again.ranges, tq, limit), limit);
+    });
   }
 
   // ---- Provisioning (§5.6.11-16): writes go to the history only, never to the current entity.

@@ -88,6 +88,8 @@ export interface SeriesPacks {
     day: number;
     n: number;
     kind: string;
+    /** The day holds instances of more than one type. */
+    mixed: boolean;
     /** JSON text: `[[value, ISO time], ...]` oldest first. */
     vals: string;
   };
@@ -103,10 +105,17 @@ const PACK_LOCK = 7361005;
  * estimate that any series matches every row, and the planner scanned the whole partition once per series
  * of the batch (seconds instead of milliseconds).
  */
-async function lockPacks(tx: Queryable): Promise<void> {
+async function lockPacks(tx: Queryable, forPackReads = true): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock(${PACK_LOCK})`);
+  if (!forPackReads) return;
   await tx.query('SET LOCAL enable_seqscan = off');
   await tx.query('SET LOCAL enable_bitmapscan = off');
+}
+
+/** Gives the rest of a writer's transaction its planner back after a repack. */
+async function plannerDefaults(tx: Queryable): Promise<void> {
+  await tx.query('SET LOCAL enable_seqscan TO DEFAULT');
+  await tx.query('SET LOCAL enable_bitmapscan TO DEFAULT');
 }
 
 /**
@@ -114,7 +123,7 @@ async function lockPacks(tx: Queryable): Promise<void> {
  * representation writes them, times as ISO 8601 with milliseconds (as Date#toISOString), so that a whole
  * pack goes into an answer as it is (raw-json.ts).
  */
-const PACK_AGGREGATES = `count(*)::int AS n, max(i.kind) AS kind,
+const PACK_AGGREGATES = `count(*)::int AS n, max(i.kind) AS kind, min(i.kind) <> max(i.kind) AS mixed,
   json_agg(json_build_array(${VALUE_SQL('i')}, to_char(i.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY i.ts, i.instance_id)::text AS vals`;
 
 /** A series as one string (U+0001 cannot occur in the IRIs it joins). */
@@ -161,13 +170,15 @@ export interface AggregateRow {
   values: Partial<Record<AggrMethod, unknown>>;
 }
 
-/** Monthly partition covering an instant: name and [from, to) bounds as ISO dates. */
+/** Monthly partition covering an instant (UTC month): name and [from, to) bounds as UTC timestamps. */
 export function partitionFor(atMs: number): { name: string; from: string; to: string } {
   const d = new Date(atMs);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();
   if (y < 1 || y > 9999) throw HubErrors.badRequestData.with(`Time ${d.toISOString()} is out of the supported range (years 1-9999)`);
-  const iso = (yy: number, mm: number) => new Date(Date.UTC(yy, mm, 1)).toISOString().slice(0, 10);
+  // Explicitly UTC: a bare date would be midnight in the session's time zone, and partitions would not
+  // match the UTC months instants are routed by (an instance late on a month's last day found none).
+  const iso = (yy: number, mm: number) => `${new Date(Date.UTC(yy, mm, 1)).toISOString().slice(0, 10)} 00:00:00+00`;
   const pad = (n: number, w: number) => String(n).padStart(w, '0');
   return { name: `${PARENT}_p${pad(y, 4)}${pad(m + 1, 2)}`, from: iso(y, m), to: iso(y, m + 1) };
 }
@@ -424,17 +435,17 @@ export class TemporalStore {
   async valueSeriesInRanges(db: Queryable, tenant: string, ranges: SeriesRange[], tq: TemporalQuery, limit: number): Promise<(ValueSeriesRow & { from: number })[]> {
     if (!ranges.length) return [];
     const ts = (ms: number) => (ms === -Infinity ? '-infinity' : ms === Infinity ? 'infinity' : new Date(ms).toISOString());
-    const params: unknown[] = [tenant, JSON.stringify(ranges.map((g) => ({ e: g.entityId, a: g.attr, d: g.datasetId, lo: ts(g.from), hi: ts(g.to), f: g.from })))];
+    const params: unknown[] = [tenant, JSON.stringify(ranges.map((g, k) => ({ e: g.entityId, a: g.attr, d: g.datasetId, lo: ts(g.from), hi: ts(g.to), k })))];
     const lateral = valuesLateral('g', tq, limit, params, ' AND i.ts >= g.lo AND i.ts < g.hi');
-    const r = await db.query<RawValueSeries & { f: number }>(
-      `SELECT g.entity_id, g.attr, g.dataset_id, g.f, x.kind, x.vals
-       FROM (SELECT $1::text AS tenant, r.e AS entity_id, r.a AS attr, r.d AS dataset_id, r.lo, r.hi, r.f
-             FROM jsonb_to_recordset($2::jsonb) AS r(e text, a text, d text, lo timestamptz, hi timestamptz, f float8)) g
+    const r = await db.query<RawValueSeries & { k: number }>(
+      `SELECT g.entity_id, g.attr, g.dataset_id, g.k, x.kind, x.vals
+       FROM (SELECT $1::text AS tenant, r.e AS entity_id, r.a AS attr, r.d AS dataset_id, r.lo, r.hi, r.k
+             FROM jsonb_to_recordset($2::jsonb) AS r(e text, a text, d text, lo timestamptz, hi timestamptz, k int)) g
        CROSS JOIN LATERAL ${lateral} x
        WHERE x.n > 0`,
       params,
     );
-    return r.rows.map((row) => ({ ...valueSeriesRow(row, tq), from: row.f }));
+    return r.rows.map((row) => ({ ...valueSeriesRow(row, tq), from: ranges[row.k].from }));
   }
 
   // ---- Day packs (packs.ts): the history of closed days, one row per series and day.
@@ -449,8 +460,8 @@ export class TemporalStore {
     const attrCond = attrs?.length ? ` AND s.attr = ANY($${params.push(attrs)}::text[])` : '';
     const lo = from === -Infinity ? '' : ` AND p.day > $${params.push(new Date(from - DAY_MS).toISOString())}::timestamptz`;
     const hi = to === Infinity ? '' : ` AND p.day < $${params.push(new Date(to).toISOString())}::timestamptz`;
-    const r = await db.query<{ entity_id: string; attr: string; dataset_id: string; day: number | null; n: number; kind: string | null; vals: string | null }>(
-      `SELECT s.entity_id, s.attr, s.dataset_id, ${ms('p.day')} AS day, p.n, p.kind, p.vals
+    const r = await db.query<{ entity_id: string; attr: string; dataset_id: string; day: number | null; n: number; kind: string | null; mixed: boolean; vals: string | null }>(
+      `SELECT s.entity_id, s.attr, s.dataset_id, ${ms('p.day')} AS day, p.n, p.kind, p.mixed, p.vals
        FROM hub_temporal_series s
        LEFT JOIN hub_temporal_packs p ON p.tenant = s.tenant AND p.entity_id = s.entity_id AND p.attr = s.attr AND p.dataset_id = s.dataset_id${lo}${hi}
        WHERE s.tenant = $1 AND s.entity_id = ANY($2::text[])${attrCond}`,
@@ -460,7 +471,7 @@ export class TemporalStore {
       entityId: x.entity_id,
       attr: x.attr,
       datasetId: x.dataset_id,
-      pack: x.day === null ? undefined : { day: x.day, n: x.n, kind: x.kind!, vals: x.vals! },
+      pack: x.day === null ? undefined : { day: x.day, n: x.n, kind: x.kind!, mixed: x.mixed, vals: x.vals! },
     }));
   }
 
@@ -477,8 +488,8 @@ export class TemporalStore {
          SELECT tenant, entity_id, attr, dataset_id FROM hub_temporal_series WHERE (tenant, entity_id, attr, dataset_id) > ($1::text, $2::text, $3::text, $4::text)
          ORDER BY tenant, entity_id, attr, dataset_id LIMIT $5
        ), packed AS (
-         INSERT INTO hub_temporal_packs (tenant, entity_id, attr, dataset_id, day, n, kind, vals)
-         SELECT b.tenant, b.entity_id, b.attr, b.dataset_id, x.day, x.n, x.kind, x.vals
+         INSERT INTO hub_temporal_packs (tenant, entity_id, attr, dataset_id, day, n, kind, mixed, vals)
+         SELECT b.tenant, b.entity_id, b.attr, b.dataset_id, x.day, x.n, x.kind, x.mixed, x.vals
          FROM batch b CROSS JOIN LATERAL (
            SELECT date_bin('1 day', i.ts, 'epoch'::timestamptz) AS day, ${PACK_AGGREGATES}
            FROM ${PARENT} i
@@ -486,7 +497,7 @@ export class TemporalStore {
              AND i.ts >= $6::timestamptz AND i.ts < $7::timestamptz
            GROUP BY 1
          ) x
-         ON CONFLICT (tenant, entity_id, attr, dataset_id, day) DO UPDATE SET n = EXCLUDED.n, kind = EXCLUDED.kind, vals = EXCLUDED.vals
+         ON CONFLICT (tenant, entity_id, attr, dataset_id, day) DO UPDATE SET n = EXCLUDED.n, kind = EXCLUDED.kind, mixed = EXCLUDED.mixed, vals = EXCLUDED.vals
          RETURNING 1
        )
        SELECT b.*, (SELECT count(*) FROM batch)::int AS n FROM batch b
@@ -506,23 +517,25 @@ export class TemporalStore {
   async repack(tx: Queryable, tenant: string, days: SeriesDay[], horizon: number): Promise<void> {
     if (!days.length) return;
     await lockPacks(tx);
-    const json = JSON.stringify(days.map((d) => ({ e: d.entityId, a: d.attr, d: d.datasetId, day: new Date(d.day).toISOString() })));
-    const rows = 'jsonb_to_recordset($2::jsonb) AS g(e text, a text, d text, day timestamptz)';
+    // Day ends computed here: `+ interval '1 day'` counts a calendar day in the session's time zone (23 or 25 h).
+    const json = JSON.stringify(days.map((d) => ({ e: d.entityId, a: d.attr, d: d.datasetId, day: new Date(d.day).toISOString(), day_end: new Date(d.day + DAY_MS).toISOString() })));
+    const rows = 'jsonb_to_recordset($2::jsonb) AS g(e text, a text, d text, day timestamptz, day_end timestamptz)';
     await tx.query(
       `DELETE FROM hub_temporal_packs p USING ${rows}
        WHERE p.tenant = $1 AND p.entity_id = g.e AND p.attr = g.a AND p.dataset_id = g.d AND p.day = g.day`,
       [tenant, json],
     );
     await tx.query(
-      `INSERT INTO hub_temporal_packs (tenant, entity_id, attr, dataset_id, day, n, kind, vals)
-       SELECT $1, g.e, g.a, g.d, g.day, x.n, x.kind, x.vals
+      `INSERT INTO hub_temporal_packs (tenant, entity_id, attr, dataset_id, day, n, kind, mixed, vals)
+       SELECT $1, g.e, g.a, g.d, g.day, x.n, x.kind, x.mixed, x.vals
        FROM ${rows} CROSS JOIN LATERAL (
          SELECT ${PACK_AGGREGATES} FROM ${PARENT} i
-         WHERE i.tenant = $1 AND i.entity_id = g.e AND i.attr = g.a AND i.dataset_id = g.d AND i.ts >= g.day AND i.ts < g.day + interval '1 day'
+         WHERE i.tenant = $1 AND i.entity_id = g.e AND i.attr = g.a AND i.dataset_id = g.d AND i.ts >= g.day AND i.ts < g.day_end
        ) x
        WHERE g.day < $3::timestamptz AND x.n > 0`,
       [tenant, json, new Date(horizon).toISOString()],
     );
+    await plannerDefaults(tx);
   }
 
   /** Where the packer got to (every closed day before it was packed once), if it ever ran. */
@@ -623,6 +636,7 @@ export class TemporalStore {
 
   /** Deletes an entity's history and registry row; false if it had none. */
   async deleteEntity(db: Queryable, tenant: string, id: string): Promise<boolean> {
+    await lockPacks(db, false);
     const r = await db.query('DELETE FROM hub_temporal_entities WHERE tenant = $1 AND id = $2 RETURNING id', [tenant, id]);
     await db.query('DELETE FROM hub_temporal_series WHERE tenant = $1 AND entity_id = $2', [tenant, id]);
     await db.query(`DELETE FROM ${PARENT} WHERE tenant = $1 AND entity_id = $2`, [tenant, id]);
@@ -635,6 +649,7 @@ export class TemporalStore {
   async deleteAttribute(db: Queryable, tenant: string, id: string, attr: string, datasetId: string | undefined): Promise<number> {
     const params: unknown[] = [tenant, id, attr];
     const ds = datasetId === undefined ? '' : ` AND dataset_id = $${params.push(datasetId)}`;
+    await lockPacks(db, false);
     const r = await db.query(`DELETE FROM ${PARENT} WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
     await db.query(`DELETE FROM hub_temporal_series WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
     await db.query(`DELETE FROM hub_temporal_packs WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
@@ -720,6 +735,7 @@ export class TemporalStore {
   }
 
   async deleteBefore(db: Queryable, cutoffMs: number): Promise<number> {
+    await lockPacks(db, false);
     const r = await db.query(`DELETE FROM ${PARENT} WHERE ts < $1::timestamptz`, [new Date(cutoffMs).toISOString()]);
     // The pack of the day holding the cutoff lost some of its rows too: it goes, its rest is read from rows.
     await db.query('DELETE FROM hub_temporal_packs WHERE day < $1::timestamptz', [new Date(cutoffMs).toISOString()]);

@@ -7,6 +7,8 @@ export type ChurnReport = (table: string, changed: number, deadMaking: number) =
 interface Churn {
   changed: number;
   deadMaking: number;
+  /** Rows added (changed without a dead row) since the last analyze. */
+  grown: number;
 }
 
 /**
@@ -53,9 +55,10 @@ export class DbMaintenance {
 
   /** `changed` rows inserted/updated/deleted; `deadMaking` of them left a dead row (updates, deletes). */
   note(table: string, changed: number, deadMaking = 0): void {
-    const c = this.churn.get(table) ?? { changed: 0, deadMaking: 0 };
+    const c = this.churn.get(table) ?? { changed: 0, deadMaking: 0, grown: 0 };
     c.changed += changed;
     c.deadMaking += deadMaking;
+    c.grown += Math.max(0, changed - deadMaking);
     this.churn.set(table, c);
   }
 
@@ -88,13 +91,13 @@ export class DbMaintenance {
       // On PGlite an ANALYZE holds every statement too (30-70 ms for a notification load's tables every
       // 10 s): a table that grew is analyzed at once (the planner must learn its size), one that was only
       // updated or deleted from at most once a minute, like its vacuum.
-      const analyze = enough(c.changed) && (!pglite || enough(c.changed - c.deadMaking) || now - (this.lastAnalyze.get(table) ?? -Infinity) >= every);
+      const analyze = enough(c.changed) && (!pglite || enough(c.grown) || now - (this.lastAnalyze.get(table) ?? -Infinity) >= every);
       const vacuum = pglite && c.deadMaking >= 2 * minRows && c.deadMaking >= 0.2 * size && now - (this.lastVacuum.get(table) ?? -Infinity) >= every;
       if (!analyze && !vacuum) continue;
       if (!/^[a-z_][a-z0-9_]*$/.test(table)) continue;
       // A vacuum not due yet keeps its count of dead rows for a later tick.
       if (vacuum) this.churn.delete(table);
-      else this.churn.set(table, { changed: 0, deadMaking: c.deadMaking });
+      else this.churn.set(table, { changed: 0, deadMaking: c.deadMaking, grown: 0 });
       try {
         const started = Date.now();
         await this.db.exec(vacuum ? `VACUUM (ANALYZE) ${table}` : `ANALYZE ${table}`);
