@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
 import { testDriver } from '../../../test/support/test-env.ts';
+import type { Db } from '../../platform/db/db.ts';
 import { migrate } from '../../platform/db/migrator.ts';
 import { createHub, hubMigrations, registerHub, type Hub } from '../index.ts';
 import { closedDays, materialize, PackedRead, packHorizon, PackJob, queryWindow } from './packs.ts';
@@ -183,9 +184,20 @@ describe('packed reads', () => {
     const fromRows = await answers();
     // The whole history of A is more than one page (Content-Range).
     expect(fromRows.filter((x: any) => x.range).length).toBeGreaterThan(0);
-    const job = new PackJob(t.db, hub.temporal.store, { pauseMs: 0, batch: 2 });
+    // Statements outside the packing transactions: the months after May 2024 have no partition, so the
+    // job skips them at once instead of looking at each week up to today.
+    let statements = 0;
+    const counting: Db = {
+      driver: t.db.driver,
+      query: (sql, params, o) => (statements++, t.db.query(sql, params, o)),
+      exec: (sql) => t.db.exec(sql),
+      transaction: (fn) => t.db.transaction(fn),
+      close: () => t.db.close(),
+    };
+    const job = new PackJob(counting, hub.temporal.store, { pauseMs: 0, batch: 2 });
     const run = await job.runOnce();
     expect(run.batches).toBeGreaterThan(1);
+    expect(statements).toBeLessThan(30);
     // 4 days × (A's two datasets + B's two attributes).
     expect(await packCount()).toBe(16);
     expect(await answers()).toEqual(fromRows);

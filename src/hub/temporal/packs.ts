@@ -198,10 +198,20 @@ export class PackJob {
     const horizon = packHorizon((this.opts.clock ?? (() => new Date()))().getTime());
     const batch = this.opts.batch ?? 100;
     let from = await this.store.packedUntil(this.db);
-    if (from === undefined) from = (await this.store.listPartitions(this.db))[0]?.from ?? horizon;
+    const partitions = await this.store.listPartitions(this.db);
+    if (from === undefined) from = partitions[0]?.from ?? horizon;
     let days = 0;
     let batches = 0;
     while (from < horizon && !this.stopping) {
+      // No instance exists outside the monthly partitions: a stretch without any is skipped at once.
+      const covering = partitions.find((p) => p.to > from!);
+      if (!covering || covering.from >= from + STEP_DAYS * DAY_MS) {
+        const to = Math.min(horizon, covering?.from ?? horizon);
+        await this.store.setPackedUntil(this.db, to);
+        days += Math.round((to - from) / DAY_MS);
+        from = to;
+        continue;
+      }
       const to = Math.min(horizon, from + STEP_DAYS * DAY_MS);
       if (await this.store.hasInstancesIn(this.db, from, to)) {
         let after: SeriesKey | undefined;
