@@ -32,13 +32,14 @@ export const dayOf = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 /** Days before this instant may have packs; later ones never do. */
 export const packHorizon = (nowMs: number) => dayOf(nowMs - PACK_MARGIN_MS);
 
-/** The distinct series days of these instances that have closed by `nowMs`: their packs are rebuilt. */
-export function closedDays(items: Iterable<{ entityId: string; attr: string; datasetId: string; ts: number }>, nowMs: number): SeriesDay[] {
+/** The distinct series days of these instances (time as epoch ms or ISO) that have closed by `nowMs`: their packs are rebuilt. */
+export function closedDays(items: Iterable<{ entityId: string; attr: string; datasetId: string; ts: number | string }>, nowMs: number): SeriesDay[] {
   const today = dayOf(nowMs);
   const out = new Map<string, SeriesDay>();
   for (const i of items) {
-    if (!(i.ts < today)) continue;
-    const day = dayOf(i.ts);
+    const ts = typeof i.ts === 'string' ? Date.parse(i.ts) : i.ts;
+    if (!(ts < today)) continue;
+    const day = dayOf(ts);
     out.set(`${seriesKey(i)}\u0001${day}`, { entityId: i.entityId, attr: i.attr, datasetId: i.datasetId, day });
   }
   return [...out.values()];

@@ -65,7 +65,7 @@ export class TemporalService {
   /** Inserts instances and rebuilds the packs of the closed days they land in (late data; packs.ts). */
   private async addInstances(tx: Queryable, tenant: string, records: InstanceRecord[]): Promise<void> {
     await this.store.insertInstances(tx, tenant, records);
-    await this.repack(tx, tenant, closedDays(records.map((r) => ({ ...r, ts: Date.parse(r.ts) })), this.clock().getTime()));
+    await this.repack(tx, tenant, closedDays(records, this.clock().getTime()));
   }
 
   private async repack(tx: Queryable, tenant: string, days: SeriesDay[]): Promise<void> {
@@ -221,7 +221,7 @@ export class TemporalService {
       const rec = instanceRecord(id, attr, { ...merged, datasetId: current.datasetId || undefined, createdAt: current.createdAt, modifiedAt: now }, now, instanceId);
       rec.num = numericValue(merged);
       await this.store.replaceInstance(tx, tenant, rec);
-      const moved = [current, rec].map((r) => ({ entityId: id, attr, datasetId: current.datasetId, ts: Date.parse(r.ts) }));
+      const moved = [current.ts, rec.ts].map((ts) => ({ entityId: id, attr, datasetId: current.datasetId, ts }));
       await this.repack(tx, tenant, closedDays(moved, this.clock().getTime()));
     });
   }
@@ -230,9 +230,9 @@ export class TemporalService {
   async deleteInstance(tenant: string, id: string, attr: string, instanceId: string): Promise<void> {
     await this.assertTenant(tenant);
     const ok = await this.db.transaction(async (tx) => {
-      const day = await this.store.deleteInstance(tx, tenant, id, attr, instanceId);
-      if (day) await this.repack(tx, tenant, closedDays([{ ...day, ts: day.day }], this.clock().getTime()));
-      return !!day;
+      const deleted = await this.store.deleteInstance(tx, tenant, id, attr, instanceId);
+      if (deleted) await this.repack(tx, tenant, closedDays([deleted], this.clock().getTime()));
+      return !!deleted;
     });
     if (!ok) throw HubErrors.resourceNotFound.with(`No instance ${instanceId} of that attribute of ${id}`);
   }

@@ -99,15 +99,18 @@ export const DAY_MS = 86_400_000;
 /** Serialises pack writers: the packer and the writers rebuilding a packed day (packs.ts). */
 const PACK_LOCK = 7361005;
 
-/**
- * Takes the pack lock for the transaction, and makes its per-series reads use the series index whatever
- * the statistics say: in a partition that holds mostly one series (a sensor's backfilled months) they
- * estimate that any series matches every row, and the planner scanned the whole partition once per series
- * of the batch (seconds instead of milliseconds).
- */
-async function lockPacks(tx: Queryable, forPackReads = true): Promise<void> {
+/** Takes the pack lock until the transaction ends. */
+async function lockPacks(tx: Queryable): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock(${PACK_LOCK})`);
-  if (!forPackReads) return;
+}
+
+/**
+ * Makes the transaction's per-series reads use the series index whatever the statistics say: in a
+ * partition that holds mostly one series (a sensor's backfilled months) they estimate that any series
+ * matches every row, and the planner scanned the whole partition once per series of the batch (seconds
+ * instead of milliseconds).
+ */
+async function preferSeriesIndex(tx: Queryable): Promise<void> {
   await tx.query('SET LOCAL enable_seqscan = off');
   await tx.query('SET LOCAL enable_bitmapscan = off');
 }
@@ -181,6 +184,14 @@ export function partitionFor(atMs: number): { name: string; from: string; to: st
   const iso = (yy: number, mm: number) => `${new Date(Date.UTC(yy, mm, 1)).toISOString().slice(0, 10)} 00:00:00+00`;
   const pad = (n: number, w: number) => String(n).padStart(w, '0');
   return { name: `${PARENT}_p${pad(y, 4)}${pad(m + 1, 2)}`, from: iso(y, m), to: iso(y, m + 1) };
+}
+
+/** The UTC month a partition's name covers, [from, to) in epoch ms; undefined for other names. */
+function partitionBounds(name: string): { from: number; to: number } | undefined {
+  const m = PARTITION.exec(name);
+  if (!m) return undefined;
+  const [y, mo] = [Number(m[1]), Number(m[2]) - 1];
+  return { from: Date.UTC(y, mo, 1), to: Date.UTC(y, mo + 1, 1) };
 }
 
 /** The time window of a temporal query as SQL over `col`, with bind parameters added to `params`. */
@@ -481,6 +492,7 @@ export class TemporalStore {
    */
   async packBatch(tx: Queryable, from: number, to: number, after: SeriesKey | undefined, batch: number): Promise<{ last?: SeriesKey; series: number }> {
     await lockPacks(tx);
+    await preferSeriesIndex(tx);
     // Series ids are URIs: no key is below the empty one.
     const a = after ?? { tenant: '', entityId: '', attr: '', datasetId: '' };
     const r = await tx.query<{ tenant: string; entity_id: string; attr: string; dataset_id: string; n: number }>(
@@ -517,6 +529,7 @@ export class TemporalStore {
   async repack(tx: Queryable, tenant: string, days: SeriesDay[], horizon: number): Promise<void> {
     if (!days.length) return;
     await lockPacks(tx);
+    await preferSeriesIndex(tx);
     // Day ends computed here: `+ interval '1 day'` counts a calendar day in the session's time zone (23 or 25 h).
     const json = JSON.stringify(days.map((d) => ({ e: d.entityId, a: d.attr, d: d.datasetId, day: new Date(d.day).toISOString(), day_end: new Date(d.day + DAY_MS).toISOString() })));
     const rows = 'jsonb_to_recordset($2::jsonb) AS g(e text, a text, d text, day timestamptz, day_end timestamptz)';
@@ -636,7 +649,7 @@ export class TemporalStore {
 
   /** Deletes an entity's history and registry row; false if it had none. */
   async deleteEntity(db: Queryable, tenant: string, id: string): Promise<boolean> {
-    await lockPacks(db, false);
+    await lockPacks(db);
     const r = await db.query('DELETE FROM hub_temporal_entities WHERE tenant = $1 AND id = $2 RETURNING id', [tenant, id]);
     await db.query('DELETE FROM hub_temporal_series WHERE tenant = $1 AND entity_id = $2', [tenant, id]);
     await db.query(`DELETE FROM ${PARENT} WHERE tenant = $1 AND entity_id = $2`, [tenant, id]);
@@ -649,7 +662,7 @@ export class TemporalStore {
   async deleteAttribute(db: Queryable, tenant: string, id: string, attr: string, datasetId: string | undefined): Promise<number> {
     const params: unknown[] = [tenant, id, attr];
     const ds = datasetId === undefined ? '' : ` AND dataset_id = $${params.push(datasetId)}`;
-    await lockPacks(db, false);
+    await lockPacks(db);
     const r = await db.query(`DELETE FROM ${PARENT} WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
     await db.query(`DELETE FROM hub_temporal_series WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
     await db.query(`DELETE FROM hub_temporal_packs WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
@@ -691,14 +704,20 @@ export class TemporalStore {
     );
   }
 
-  /** Deletes one instance; returns its series day (for its pack), or undefined if there was none. */
-  async deleteInstance(db: Queryable, tenant: string, id: string, attr: string, instanceId: string): Promise<SeriesDay | undefined> {
+  /** Deletes one instance; returns its series and time (for its day's pack), or undefined if there was none. */
+  async deleteInstance(
+    db: Queryable,
+    tenant: string,
+    id: string,
+    attr: string,
+    instanceId: string,
+  ): Promise<{ entityId: string; attr: string; datasetId: string; ts: number } | undefined> {
     const r = await db.query<{ dataset_id: string; ts: number }>(
       `DELETE FROM ${PARENT} WHERE instance_id = $4 AND tenant = $1 AND entity_id = $2 AND attr = $3 RETURNING dataset_id, ${ms('ts')} AS ts`,
       [tenant, id, attr, instanceId],
     );
     const x = r.rows[0];
-    return x && { entityId: id, attr, datasetId: x.dataset_id, day: Math.floor(x.ts / DAY_MS) * DAY_MS };
+    return x && { entityId: id, attr, datasetId: x.dataset_id, ts: x.ts };
   }
 
   // ---- Retention
@@ -712,30 +731,27 @@ export class TemporalStore {
     );
     const out: { name: string; from: number; to: number }[] = [];
     for (const { name } of r.rows) {
-      const m = PARTITION.exec(name);
-      if (!m) continue;
-      const y = Number(m[1]);
-      const mo = Number(m[2]) - 1;
-      out.push({ name, from: Date.UTC(y, mo, 1), to: Date.UTC(y, mo + 1, 1) });
+      const bounds = partitionBounds(name);
+      if (!bounds) continue;
+      out.push({ name, ...bounds });
       this.partitions.add(name);
     }
     return out;
   }
 
   async dropPartition(db: Queryable, name: string): Promise<void> {
-    if (!PARTITION.test(name)) throw new Error(`Not a history partition: ${name}`);
+    const bounds = partitionBounds(name);
+    if (!bounds) throw new Error(`Not a history partition: ${name}`);
     this.partitions.delete(name);
     await db.query(`DROP TABLE IF EXISTS ${name}`);
-    const m = PARTITION.exec(name)!;
-    const [y, mo] = [Number(m[1]), Number(m[2]) - 1];
     await db.query('DELETE FROM hub_temporal_packs WHERE day >= $1::timestamptz AND day < $2::timestamptz', [
-      new Date(Date.UTC(y, mo, 1)).toISOString(),
-      new Date(Date.UTC(y, mo + 1, 1)).toISOString(),
+      new Date(bounds.from).toISOString(),
+      new Date(bounds.to).toISOString(),
     ]);
   }
 
   async deleteBefore(db: Queryable, cutoffMs: number): Promise<number> {
-    await lockPacks(db, false);
+    await lockPacks(db);
     const r = await db.query(`DELETE FROM ${PARENT} WHERE ts < $1::timestamptz`, [new Date(cutoffMs).toISOString()]);
     // The pack of the day holding the cutoff lost some of its rows too: it goes, its rest is read from rows.
     await db.query('DELETE FROM hub_temporal_packs WHERE day < $1::timestamptz', [new Date(cutoffMs).toISOString()]);
