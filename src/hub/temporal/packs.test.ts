@@ -3,12 +3,11 @@
  * answers exactly what the rows answer, and that every write into a packed day keeps its pack exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { openHubApp, qs as q, type HubApp } from '../../../test/support/hub-app.ts';
+import type { TestDb } from '../../../test/support/test-db.ts';
 import { testDriver } from '../../../test/support/test-env.ts';
 import type { Db } from '../../platform/db/db.ts';
-import { migrate } from '../../platform/db/migrator.ts';
-import { createHub, hubMigrations, registerHub, type Hub } from '../index.ts';
+import type { Hub } from '../index.ts';
 import { closedDays, materialize, PackedRead, packHorizon, PackJob, queryWindow } from './packs.ts';
 import { RetentionJob } from './retention.ts';
 import { DAY_MS } from './store.ts';
@@ -98,25 +97,14 @@ describe('pack helpers', () => {
 
 // ---- Over the hub
 
+let h: HubApp;
 let t: TestDb;
-let app: FastifyInstance;
 let hub: Hub;
-const API = '/ngsi-ld/v1';
+const req: HubApp['req'] = (...args) => h.req(...args);
 const A = 'urn:ngsi-ld:Meter:pack-a';
 const B = 'urn:ngsi-ld:Meter:pack-b';
 // 'status' is a term of the core context.
 const STATUS = 'https://uri.etsi.org/ngsi-ld/status';
-
-async function req(method: string, url: string, body?: unknown) {
-  const r = await app.inject({
-    method: method as 'GET',
-    url: API + url,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.statusCode, headers: r.headers, text: r.body, body: r.body ? JSON.parse(r.body) : undefined };
-}
-const q = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
 
 // Four days of readings: A every 5 minutes in two datasets, B every hour with a text attribute too.
 const every = (from: number, to: number, step: number) => Array.from({ length: Math.floor((to - from) / step) }, (_, i) => from + i * step);
@@ -149,11 +137,8 @@ async function packCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  t = await openTestDb();
-  await migrate(t.db, hubMigrations());
-  app = Fastify();
-  hub = createHub(t.db, { baseUrl: () => 'http://localhost' });
-  await registerHub(app, hub);
+  h = await openHubApp();
+  ({ t, hub } = h);
   const created = await req('POST', '/temporal/entities', {
     id: A,
     type: 'Meter',
@@ -173,8 +158,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  await t?.drop();
+  await h?.close();
 });
 
 describe('packed reads', () => {

@@ -3,32 +3,21 @@
  * writes, provisioning, and every query checked against values computed here independently.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
-import { migrate } from '../../platform/db/migrator.ts';
-import { createHub, hubMigrations, registerHub, type Hub } from '../index.ts';
+import { openHubApp, qs as q, type HubApp } from '../../../test/support/hub-app.ts';
+import type { TestDb } from '../../../test/support/test-db.ts';
+import type { Hub } from '../index.ts';
 import { RetentionJob } from './retention.ts';
 
 // The hub alone (not the whole server): this suite is about the hub's temporal API.
+let h: HubApp;
 let t: TestDb;
-let app: FastifyInstance;
 let hub: Hub;
 
-const API = '/ngsi-ld/v1';
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 2, 10, 0, 0, 0); // 2024-03-10T00:00Z
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function req(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const r = await app.inject({
-    method: method as 'GET',
-    url: API + url,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.statusCode, headers: r.headers, body: r.body ? JSON.parse(r.body) : undefined };
-}
-const q = (params: Record<string, string | number>) => new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+const req: HubApp['req'] = (...args) => h.req(...args);
 
 /** A deterministic pseudo-random series (mulberry32). */
 function prng(seed: number) {
@@ -46,11 +35,8 @@ const SENSOR = 'urn:ngsi-ld:Vehicle:temporal-1';
 const points = Array.from({ length: 300 }, (_, i) => ({ t: T0 + Math.floor(i * 360_000 + rand() * 300_000), v: Math.round(rand() * 1000) / 10 }));
 
 beforeAll(async () => {
-  t = await openTestDb();
-  await migrate(t.db, hubMigrations());
-  app = Fastify();
-  hub = createHub(t.db, { baseUrl: () => 'http://localhost' });
-  await registerHub(app, hub);
+  h = await openHubApp();
+  ({ t, hub } = h);
   const r = await req('POST', '/temporal/entities', {
     id: SENSOR,
     type: 'Vehicle',
@@ -60,8 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
-  await t?.drop();
+  await h?.close();
 });
 
 /** Independent aggregation of the points in [from, to), bucketed from `from` by `stepMs`. */
