@@ -108,6 +108,8 @@ describe('subscription resource', () => {
     await bad({ ...ok, throttling: -1 });
     await bad({ ...ok, notificationTrigger: ['entityExploded'] });
     await bad({ ...ok, notification: { ...endpoint('/x'), format: 'fancy' } });
+    await bad({ ...ok, notification: endpoint('/x', { receiverInfo: [{ key: 'Transfer-Encoding', value: 'chunked' }] }) });
+    await bad({ ...ok, notification: endpoint('/x', { receiverInfo: [{ key: 'X-Bad', value: 'a\r\nb' }] }) });
     await bad({ ...ok, entities: [{ type: 'T', idPattern: '(' }] });
     const id = uid('Subscription');
     expect((await http.post('/subscriptions', { ...ok, id })).status).toBe(201);

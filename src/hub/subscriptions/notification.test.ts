@@ -60,6 +60,14 @@ describe('notification message', () => {
     expect(m.headers).toEqual({ 'X-Key': 'k', 'Content-Type': 'application/json', Link: `<${CORE_CONTEXT_URL}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"` });
   });
 
+  it('keeps its own Content-Type and Link whatever receiverInfo says, in any letter case', () => {
+    const d = doc({ endpoint: { uri: 'http://r/n', receiverInfo: [{ key: 'content-type', value: 'text/plain' }, { key: 'LINK', value: '<x>' }, { key: 'X-Key', value: 'k' }] } });
+    const m = notificationMessage(d, CORE_CONTEXT_URL, { data: [] }, T1);
+    expect(Object.keys(m.headers).map((k) => k.toLowerCase()).sort()).toEqual(['content-type', 'link', 'x-key']);
+    expect(m.headers['Content-Type']).toBe('application/json');
+    expect(m.headers.Link).toContain(CORE_CONTEXT_URL);
+  });
+
   it('puts the @context in the body for application/ld+json, jsonldContext first', () => {
     const d = doc({ endpoint: { uri: 'http://r/n', accept: 'application/ld+json' } }, { jsonldContext: 'https://example.org/ctx.jsonld' });
     const m = notificationMessage(d, CORE_CONTEXT_URL, { data: [] }, T1);

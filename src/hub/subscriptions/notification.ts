@@ -121,7 +121,10 @@ export function notificationMessage(doc: SubscriptionDoc, context: unknown, payl
   };
   if (payload.triggerReason) body.triggerReason = payload.triggerReason;
   const headers: Record<string, string> = {};
-  for (const { key, value } of doc.notification.endpoint.receiverInfo ?? []) headers[key] = value;
+  for (const { key, value } of doc.notification.endpoint.receiverInfo ?? []) {
+    // Content-Type and Link describe the body this hub writes: its own values win, in any letter case.
+    if (!/^(content-type|link)$/i.test(key)) headers[key] = value;
+  }
   headers['Content-Type'] = ld ? 'application/ld+json' : 'application/json';
   if (ld) body['@context'] = ctx;
   else if (typeof ctx === 'string') headers.Link = `<${ctx}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;

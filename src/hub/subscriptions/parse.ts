@@ -99,6 +99,9 @@ function selectors(v: unknown, mapper: TermMapper): EntitySelectorDoc[] {
   });
 }
 
+/** Headers that frame the request or the connection: the HTTP client owns them. */
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'host', 'expect', 'te', 'trailer', 'proxy-connection']);
+
 function keyValues(v: unknown, what: string): KeyValuePair[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) throw bad(`${what} must be an array of {key, value}`);
@@ -107,6 +110,9 @@ function keyValues(v: unknown, what: string): KeyValuePair[] | undefined {
       throw bad(`${what}[${i}] must be {"key": string, "value": string}`);
     }
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(kv.key) || /[\r\n\0]/.test(kv.value)) throw bad(`${what}[${i}] is not a valid header`);
+    if (what.endsWith('receiverInfo') && FRAMING_HEADERS.has(kv.key.toLowerCase())) {
+      throw bad(`${what}[${i}]: "${kv.key}" frames the HTTP message and is set by the hub, not by receiverInfo`);
+    }
     return { key: kv.key, value: kv.value };
   });
 }

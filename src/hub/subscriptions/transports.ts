@@ -3,9 +3,8 @@
  * {metadata, body}). A send resolves when the receiver accepted it and rejects otherwise; the
  * dispatcher decides about retries.
  */
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import mqtt, { type MqttClient } from 'mqtt';
+import { Pool, errors as undiciErrors } from 'undici';
 import { disableNagle } from '../../platform/mqtt-nodelay.ts';
 import type { EndpointDoc } from './model.ts';
 import type { NotificationMessage } from './notification.ts';
@@ -17,69 +16,66 @@ export interface Transport {
 
 export class DeliveryError extends Error {}
 
-/** HTTP(S) with one keep-alive agent per origin, `maxSockets` = the endpoint's concurrency. */
+/**
+ * HTTP(S) through one undici keep-alive pool per origin, `maxSockets` connections each. undici rather
+ * than node:http: a notification is one small POST, and node:http's per-request bookkeeping (agent,
+ * ClientRequest, header objects) was the largest cost left per notification (bench:notify profile).
+ */
 export class HttpTransport implements Transport {
-  private readonly agents = new Map<string, HttpAgent | HttpsAgent>();
-  private readonly inflight = new Set<{ destroy(): void }>();
+  private readonly pools = new Map<string, Pool>();
 
   constructor(private readonly opts: { timeoutMs: number; maxSockets: number }) {}
 
-  private agent(url: URL) {
-    let a = this.agents.get(url.origin);
-    if (!a) {
-      const o = { keepAlive: true, maxSockets: this.opts.maxSockets };
-      a = url.protocol === 'https:' ? new HttpsAgent(o) : new HttpAgent(o);
-      this.agents.set(url.origin, a);
+  private pool(url: URL): Pool {
+    let p = this.pools.get(url.origin);
+    if (!p) {
+      p = new Pool(url.origin, {
+        connections: this.opts.maxSockets,
+        pipelining: 1,
+        headersTimeout: this.opts.timeoutMs,
+        bodyTimeout: this.opts.timeoutMs,
+        connect: { timeout: this.opts.timeoutMs },
+      });
+      this.pools.set(url.origin, p);
     }
-    return a;
+    return p;
   }
 
   async send(endpoint: EndpointDoc, message: NotificationMessage): Promise<void> {
     const url = new URL(endpoint.uri);
-    const payload = Buffer.from(JSON.stringify(message.body));
+    const payload = JSON.stringify(message.body);
     try {
       await this.post(url, payload, message.headers);
     } catch (err) {
-      // A kept-alive socket the receiver closed meanwhile is not the receiver failing: send again at once.
-      if ((err as { reusedSocket?: boolean }).reusedSocket) return this.post(url, payload, message.headers);
+      // A kept-alive connection the receiver closed as we wrote is not the receiver failing: send again
+      // at once (delivery is at-least-once, so a receiver may see it twice).
+      if (err instanceof undiciErrors.SocketError) return this.post(url, payload, message.headers);
       throw err;
     }
   }
 
-  private post(url: URL, payload: Buffer, headers: Record<string, string>): Promise<void> {
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = request(url, {
-        method: 'POST',
-        agent: this.agent(url),
-        headers: { ...headers, 'Content-Length': payload.length },
-        timeout: this.opts.timeoutMs,
-      });
-      this.inflight.add(req);
-      const done = (err?: Error) => {
-        this.inflight.delete(req);
-        if (err) reject(err);
-        else resolve();
-      };
-      req.on('response', (res) => {
-        res.resume();
-        const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
-        res.on('end', () => done(ok ? undefined : new DeliveryError(`receiver answered ${res.statusCode}`)));
-        res.on('error', (e) => done(e));
-      });
-      req.on('timeout', () => req.destroy(new DeliveryError(`no answer within ${this.opts.timeoutMs} ms`)));
-      req.on('error', (e: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
-        if (req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) e.reusedSocket = true;
-        done(e);
-      });
-      req.end(payload);
-    });
+  private async post(url: URL, payload: string, headers: Record<string, string>): Promise<void> {
+    let res;
+    try {
+      res = await this.pool(url).request({ method: 'POST', path: url.pathname + url.search, headers, body: payload });
+    } catch (err) {
+      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
+        throw new DeliveryError(`no answer within ${this.opts.timeoutMs} ms`);
+      }
+      throw err;
+    }
+    try {
+      await res.body.dump();
+    } catch {
+      // The status is what counts; a body cut short does not undo an answer already given.
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) throw new DeliveryError(`receiver answered ${res.statusCode}`);
   }
 
   async close(): Promise<void> {
-    for (const r of this.inflight) r.destroy();
-    for (const a of this.agents.values()) a.destroy();
-    this.agents.clear();
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
   }
 }
 
