@@ -246,7 +246,7 @@ describe('geoQuerySql (text)', () => {
     const q = parseGeoQuery({ georel: 'near;maxDistance==500', geometry: 'Point', coordinates: POINT });
     const sql = geoQuerySql(q, p, 'location');
     expect(sql).toBe(
-      '(ST_DWithin((location)::geography, ST_SetSRID(ST_GeomFromGeoJSON($1::text),4326)::geography, $2::float8))',
+      '(ST_DWithin((location)::geography, (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text),4326)::geography), $2::float8))',
     );
     expect(p.values).toEqual([JSON.stringify({ type: 'Point', coordinates: [-7.6, 33.57] }), 500]);
   });
@@ -339,6 +339,25 @@ describe('geo queries on PostGIS (PGlite)', () => {
     const r = await db.query<{ id: string }>(`SELECT id FROM hub_entities WHERE ${where} ORDER BY id`, p.values);
     return r.rows.map((x) => x.id);
   }
+
+  it('computes the query geometry once per execution, also in a generic plan', async () => {
+    const q = parseGeoQuery({ georel: 'near;maxDistance==2000', geometry: 'Point', coordinates: ORIGIN });
+    const p = new SqlParams();
+    const where = geoQuerySql(q, p, 'location');
+    const literal = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
+    await db.exec(`SET plan_cache_mode = force_generic_plan; PREPARE near_q AS SELECT id FROM hub_entities WHERE ${where} ORDER BY id`);
+    try {
+      const args = p.values.map(literal).join(', ');
+      const plan = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) EXECUTE near_q(${args})`);
+      const text = JSON.stringify(plan.rows[0]['QUERY PLAN']);
+      expect(text).toContain('InitPlan');
+      expect(text).not.toMatch(/Filter[^}]*st_geomfromgeojson/i);
+      const got = await db.query<{ id: string }>(`EXECUTE near_q(${args})`);
+      expect(got.rows.map((r) => r.id)).toEqual(await ids({ georel: 'near;maxDistance==2000', geometry: 'Point', coordinates: ORIGIN }));
+    } finally {
+      await db.exec('DEALLOCATE near_q; RESET plan_cache_mode');
+    }
+  });
 
   const allDistances = (): Record<string, number> => ({
     ...Object.fromEntries(Object.entries(POINTS).map(([id, c]) => [id, haversine(ORIGIN, c)])),

@@ -249,19 +249,22 @@ export function parseGeoQuery(input: {
  * Rows where the geometry is NULL never match (the fragment evaluates to NULL/false).
  */
 export function geoQuerySql(q: GeoQuery, params: SqlParams, geoColumnSql: string): string {
-  const g = `ST_SetSRID(ST_GeomFromGeoJSON(${params.add(JSON.stringify(q.geometry))}::text),4326)`;
+  // The query geometry as a scalar subquery: evaluated once per execution (an InitPlan). As a plain
+  // expression of a parameter, a prepared statement's generic plan parses the GeoJSON again for every
+  // candidate row (a geo near 500 m read cost 1.04 ms instead of 0.71 ms in PostgreSQL).
+  const geojson = `ST_SetSRID(ST_GeomFromGeoJSON(${params.add(JSON.stringify(q.geometry))}::text),4326)`;
+  const g = `(SELECT ${geojson})`;
   const col = geoColumnSql;
   const rel = q.georel;
   switch (rel.relation) {
     case 'near': {
+      const geog = `(SELECT ${geojson}::geography)`;
       const parts: string[] = [];
       if (rel.maxDistance !== undefined) {
-        parts.push(`ST_DWithin((${col})::geography, ${g}::geography, ${params.add(rel.maxDistance)}::float8)`);
+        parts.push(`ST_DWithin((${col})::geography, ${geog}, ${params.add(rel.maxDistance)}::float8)`);
       }
       if (rel.minDistance !== undefined) {
-        parts.push(
-          `NOT ST_DWithin((${col})::geography, ${g}::geography, ${params.add(rel.minDistance)}::float8)`,
-        );
+        parts.push(`NOT ST_DWithin((${col})::geography, ${geog}, ${params.add(rel.minDistance)}::float8)`);
       }
       if (parts.length === 0) throw new GeoQuerySyntaxError('near needs maxDistance or minDistance');
       return `(${parts.join(' AND ')})`;
