@@ -209,11 +209,11 @@ describe('packs and rows together', () => {
   it('a day with several attribute types is read from rows when the window cuts it', async () => {
     const id = 'urn:ngsi-ld:Meter:pack-mixed';
     const day = Date.UTC(2024, 4, 20);
-    const values = [
-      ...[1, 2, 3].map((h) => ({ type: 'Property', value: h, observedAt: iso(day + h * H) })),
-      ...[13, 14].map((h) => ({ type: 'Relationship', object: `urn:ngsi-ld:X:${h}`, observedAt: iso(day + h * H) })),
-    ];
-    expect((await req('POST', '/temporal/entities', { id, type: 'Meter', link: values })).status).toBe(201);
+    const properties = [1, 2, 3].map((h) => ({ type: 'Property', value: h, observedAt: iso(day + h * H) }));
+    const relationships = [13, 14].map((h) => ({ type: 'Relationship', object: `urn:ngsi-ld:X:${h}`, observedAt: iso(day + h * H) }));
+    expect((await req('POST', '/temporal/entities', { id, type: 'Meter', link: properties })).status).toBe(201);
+    // The second write lands in a closed day of a series that exists: it (re)builds the day's pack.
+    expect((await req('POST', `/temporal/entities/${encodeURIComponent(id)}/attrs`, { link: relationships })).status).toBe(204);
     const pack = await t.db.query<{ mixed: boolean }>('SELECT mixed FROM hub_temporal_packs WHERE entity_id = $1', [id]);
     expect(pack.rows).toEqual([{ mixed: true }]);
     expect((await get(id, { timerel: 'before', timeAt: iso(day + 6 * H) })).link).toEqual({
@@ -267,8 +267,11 @@ describe('packs and rows together', () => {
     await t.db.query("SET TIME ZONE 'Europe/Paris'");
     try {
       const hours = Array.from({ length: 24 }, (_, h) => ({ type: 'Property', value: h, observedAt: iso(day + h * H + 30 * 60_000) }));
-      const created = await req('POST', '/temporal/entities', { id, type: 'Meter', p: hours });
+      const created = await req('POST', '/temporal/entities', { id, type: 'Meter', p: hours.slice(0, 23) });
       expect(created.status, created.text).toBe(201);
+      // The last hour as late data into the existing series: the day's pack is rebuilt from all 24.
+      const late = await req('POST', `/temporal/entities/${encodeURIComponent(id)}/attrs`, { p: hours.slice(23) });
+      expect(late.status, late.text).toBe(204);
       const pack = await t.db.query<{ n: number }>('SELECT n FROM hub_temporal_packs WHERE entity_id = $1', [id]);
       expect(pack.rows).toEqual([{ n: 24 }]);
       expect((await get(id, { timerel: 'between', timeAt: iso(day), endTimeAt: iso(day + DAY_MS) })).p.values).toHaveLength(24);
@@ -293,6 +296,20 @@ describe('writes into packed days', () => {
     expect(values).toEqual(expected.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)));
     const pack = await t.db.query<{ n: number }>(`SELECT n FROM hub_temporal_packs WHERE entity_id = $1 AND dataset_id = '' AND day = $2`, [A, iso(D0 + DAY_MS)]);
     expect(pack.rows[0].n).toBe(expected.length);
+  });
+
+  it('a new series with old times is read from rows, and packed by its next late write', async () => {
+    const C = 'urn:ngsi-ld:Meter:pack-new';
+    const day = D0 + DAY_MS;
+    const packsOfC = async () => (await t.db.query<{ n: number }>('SELECT n FROM hub_temporal_packs WHERE entity_id = $1', [C])).rows.map((r) => r.n);
+    expect((await req('POST', '/entities', { id: C, type: 'Meter', power: { type: 'Property', value: 5, observedAt: iso(day + 3 * H) } })).status).toBe(201);
+    // Created by this write: no pack to rebuild (and no pack lock taken); the day comes from rows.
+    expect(await packsOfC()).toEqual([]);
+    expect((await req('GET', dayUrl(C, day))).body.power.values).toEqual([[5, iso(day + 3 * H)]]);
+    // The series exists now: a late write into the same day rebuilds (here: builds) its pack.
+    expect((await req('POST', `/temporal/entities/${encodeURIComponent(C)}/attrs`, { power: [{ type: 'Property', value: 6, observedAt: iso(day + 4 * H) }] })).status).toBe(204);
+    expect(await packsOfC()).toEqual([2]);
+    expect((await req('GET', dayUrl(C, day))).body.power.values).toEqual([[5, iso(day + 3 * H)], [6, iso(day + 4 * H)]]);
   });
 
   it('modifying an instance moves its value in the packs of both days', async () => {

@@ -9,7 +9,7 @@ import { historyOf, instanceRecord, numericValue, type InstanceRecord } from './
 import { closedDays, materialize, PackedRead, packHorizon, queryWindow } from './packs.ts';
 import { RawJsonSet } from './raw-json.ts';
 import { groupSeries, pageSeries, pageValueSeries, renderAggregated, renderNormalized, renderTemporalValues, type PageRange } from './shape.ts';
-import type { AggregateRow, InstanceRow, RegistryRow, SeriesDay, TemporalStore, ValueSeriesRow } from './store.ts';
+import { seriesKey, type AggregateRow, type InstanceRow, type RegistryRow, type SeriesDay, type TemporalStore, type ValueSeriesRow } from './store.ts';
 import type { TemporalQuery } from './temporal-query.ts';
 
 /** A temporal entity as a request carries it: any number of instances per attribute (§5.6.11). */
@@ -62,10 +62,15 @@ export class TemporalService {
     await this.addInstances(tx, tenant, instances);
   };
 
-  /** Inserts instances and rebuilds the packs of the closed days they land in (late data; packs.ts). */
+  /**
+   * Inserts instances and rebuilds the packs of the closed days they land in (late data; packs.ts). A
+   * series created by this insert has no pack to rebuild: its days are read from rows until packed, so a
+   * new entity with old observedAt times costs no pack lock and no repack.
+   */
   private async addInstances(tx: Queryable, tenant: string, records: InstanceRecord[]): Promise<void> {
-    await this.store.insertInstances(tx, tenant, records);
-    await this.repack(tx, tenant, closedDays(records, this.clock().getTime()));
+    const created = await this.store.insertInstances(tx, tenant, records);
+    const late = created.size ? records.filter((r) => !created.has(seriesKey(r))) : records;
+    await this.repack(tx, tenant, closedDays(late, this.clock().getTime()));
   }
 
   private async repack(tx: Queryable, tenant: string, days: SeriesDay[]): Promise<void> {

@@ -289,8 +289,13 @@ export class TemporalStore {
   }
 
   /** Adds instances in one statement (plus their partitions and series rows when new). */
-  async insertInstances(db: Queryable, tenant: string, records: InstanceRecord[]): Promise<void> {
-    if (!records.length) return;
+  /**
+   * Inserts history instances (and their series). Returns the keys (seriesKey) of the series this call
+   * created: no pack can exist for them, nor be in the making (the packer only sees committed series).
+   */
+  async insertInstances(db: Queryable, tenant: string, records: InstanceRecord[]): Promise<Set<string>> {
+    const created = new Set<string>();
+    if (!records.length) return created;
     await this.ensurePartitions(db, records.map((r) => Date.parse(r.ts)));
     const newSeries: { entity_id: string; attr: string; dataset_id: string }[] = [];
     const seen = new Set<string>();
@@ -301,13 +306,16 @@ export class TemporalStore {
       newSeries.push({ entity_id: r.entityId, attr: r.attr, dataset_id: r.datasetId });
     }
     if (newSeries.length) {
-      await db.query(
+      // RETURNING names only the rows inserted here: a series another transaction holds is waited for and left out.
+      const r = await db.query<{ entity_id: string; attr: string; dataset_id: string }>(
         `INSERT INTO hub_temporal_series (tenant, entity_id, attr, dataset_id)
          SELECT $1, s.entity_id, s.attr, s.dataset_id FROM jsonb_to_recordset($2::jsonb) AS s(entity_id text, attr text, dataset_id text)
-         ON CONFLICT DO NOTHING`,
+         ON CONFLICT DO NOTHING
+         RETURNING entity_id, attr, dataset_id`,
         [tenant, JSON.stringify(newSeries)],
-        { prepare: 'hub.temporal.series-insert' },
+        { prepare: 'hub.temporal.series-insert-returning' },
       );
+      for (const x of r.rows) created.add(seriesKey({ entityId: x.entity_id, attr: x.attr, datasetId: x.dataset_id }));
     }
     await db.query(
       `INSERT INTO ${PARENT} (tenant, entity_id, attr, dataset_id, instance_id, ts, observed_at, created_at, modified_at, kind, value, num)
@@ -324,6 +332,7 @@ export class TemporalStore {
     // Mark series as known only now: if this statement failed, the transaction rolled back.
     if (this.series.size > MAX_KNOWN_SERIES) this.series.clear();
     for (const k of seen) this.series.add(k);
+    return created;
   }
 
   async getEntity(db: Queryable, tenant: string, id: string): Promise<RegistryRow | undefined> {
