@@ -97,6 +97,8 @@ export class Dispatcher {
   private readonly recent = new Set<number>();
   private toDelete: number[] = [];
   private readonly status = new Map<string, StatusDelta>();
+  /** Deltas taken out of `status` by the flush being written (not in the table until it commits). */
+  private writingStatus = new Map<string, StatusDelta>();
   private readonly subFailures = new Map<string, number>();
   private readonly lastSent = new Map<string, number>();
   private readonly sending = new Set<Promise<void>>();
@@ -151,9 +153,27 @@ export class Dispatcher {
     for (const q of touched) this.pump(q);
   }
 
-  /** Unflushed counter changes of one subscription (so reads see them at once). */
+  /**
+   * Unflushed status changes of one subscription (so reads see them at once). While a flush is being
+   * written, its flag and times count too: they are the same values whether or not the read saw the
+   * write (a read in that window used to see a recovered subscription as still failed). Its counters
+   * do not: counted twice if the read did see the write, they would rather lag for those milliseconds.
+   */
   pendingStatus(tenant: string, id: string): StatusDelta | undefined {
-    return this.status.get(subKey(tenant, id));
+    const key = subKey(tenant, id);
+    const latest = this.status.get(key);
+    const writing = this.writingStatus.get(key);
+    if (!writing) return latest;
+    return {
+      tenant,
+      id,
+      sent: latest?.sent ?? 0,
+      failed: latest?.failed ?? 0,
+      lastNotification: latest?.lastNotification ?? writing.lastNotification,
+      lastSuccess: latest?.lastSuccess ?? writing.lastSuccess,
+      lastFailure: latest?.lastFailure ?? writing.lastFailure,
+      failing: latest?.failing ?? writing.failing,
+    };
   }
 
   /** Forgets a deleted subscription's queued rows (the table rows are deleted with it). */
@@ -413,15 +433,21 @@ export class Dispatcher {
       const ids = this.toDelete;
       this.toDelete = [];
       const deltas = [...this.status.values()];
+      this.writingStatus = new Map(this.status);
       this.status.clear();
       try {
         await this.deps.db.transaction(async (tx) => {
           await this.deps.store.deleteFromOutbox(tx, ids);
           await this.deps.store.applyStatus(tx, deltas);
         });
+        this.writingStatus = new Map();
       } catch (err) {
+        this.writingStatus = new Map();
         this.toDelete.push(...ids);
-        for (const d of deltas) this.record(d.tenant, d.id, d);
+        // Back in front of what was recorded meanwhile: older counters add up, newer flags and times win.
+        const newer = [...this.status.values()];
+        this.status.clear();
+        for (const d of [...deltas, ...newer]) this.record(d.tenant, d.id, d);
         this.deps.log.error({ err }, 'writing delivered notifications and counters failed');
       }
     })().finally(() => (this.flushing = undefined));

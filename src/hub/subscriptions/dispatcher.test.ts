@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../platform/db/db.ts';
+import type { Logger } from '../../platform/log.ts';
+import { ContextService } from '../jsonld/context-service.ts';
+import { InMemoryContextStore } from '../jsonld/context-store.ts';
+import { DEFAULT_DISPATCHER_OPTIONS, Dispatcher } from './dispatcher.ts';
+import { parseSubscription } from './parse.ts';
+import type { StatusDelta, SubscriptionStore } from './store.ts';
+import type { Transport } from './transports.ts';
+
+const mapper = await new ContextService({ store: new InMemoryContextStore() }).mapper(undefined);
+const SUB = 'urn:ngsi-ld:Subscription:flaky';
+const ENDPOINT = 'http://receiver.invalid/n';
+const doc = parseSubscription({ type: 'Subscription', id: SUB, entities: [{ type: 'Bin' }], notification: { endpoint: { uri: ENDPOINT } } }, mapper, new Date());
+const quiet = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+
+/** A dispatcher over fakes: a receiver that fails while `failing`, and a table whose writes wait for `release()`. */
+function makeRig() {
+  const rig = {
+    failing: true,
+    written: [] as StatusDelta[][],
+    gate: undefined as Promise<void> | undefined,
+    release: () => {},
+    hold() {
+      rig.gate = new Promise<void>((r) => (rig.release = r));
+    },
+  };
+  const transport: Transport = {
+    send: async () => {
+      if (rig.failing) throw new Error('receiver answered 500');
+    },
+    close: async () => {},
+  };
+  const store = {
+    pendingEndpoints: async () => [],
+    deleteFromOutbox: async () => {},
+    applyStatus: async (_tx: unknown, deltas: StatusDelta[]) => {
+      rig.written.push(deltas);
+    },
+    oldestPending: async () => [],
+  } as unknown as SubscriptionStore;
+  const db = {
+    driver: 'postgres',
+    transaction: async (fn: (tx: unknown) => Promise<unknown>) => {
+      await rig.gate;
+      return fn({});
+    },
+  } as unknown as Db;
+  const dispatcher = new Dispatcher(
+    { db, store, lookup: async () => ({ doc, context: undefined }), transports: { http: transport, mqtt: transport }, log: quiet },
+    { ...DEFAULT_DISPATCHER_OPTIONS, baseBackoffMs: 2, maxBackoffMs: 4, failuresBeforeFailed: 1, flushEveryMs: 3_600_000, sweepEveryMs: 3_600_000 },
+  );
+  return { rig, dispatcher };
+}
+
+const until = async (what: string, ok: () => boolean) => {
+  const deadline = Date.now() + 5000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+describe('Dispatcher status', () => {
+  it('shows a recovery at once, also while the flush that writes it is still running', async () => {
+    const { rig, dispatcher } = makeRig();
+    await dispatcher.start();
+    try {
+      dispatcher.enqueue([{ id: 1, tenant: '', subscriptionId: SUB, endpoint: ENDPOINT, payload: { data: [{ id: 'urn:x:1' }] }, throttleMs: 0 }]);
+      await until('a failure', () => dispatcher.pendingStatus('', SUB)?.failing === true);
+      await dispatcher.flush();
+      rig.failing = false;
+      await until('the delivery', () => dispatcher.pendingStatus('', SUB)?.failing === false);
+      const recovered = dispatcher.pendingStatus('', SUB)!;
+      expect(recovered.lastSuccess).toBeDefined();
+
+      // The flush carrying the recovery waits in its transaction: a read now must still see it.
+      rig.hold();
+      const flushing = dispatcher.flush();
+      const during = dispatcher.pendingStatus('', SUB)!;
+      expect(during.failing).toBe(false);
+      expect(during.lastSuccess).toBe(recovered.lastSuccess);
+      // Its counters are about to be in the table: not added a second time.
+      expect(during.sent).toBe(0);
+      rig.release();
+      await flushing;
+      expect(dispatcher.pendingStatus('', SUB)).toBeUndefined();
+      expect(rig.written.at(-1)).toEqual([expect.objectContaining({ id: SUB, sent: 1, failed: 0, failing: false })]);
+    } finally {
+      rig.release();
+      await dispatcher.stop();
+    }
+  });
+});
