@@ -303,7 +303,7 @@ describe('delivery', () => {
     expect(datas(recv.at(p)).map((d: any) => d.fillingLevel)).toEqual([1, 2, 3]);
     await settle(200);
     s = await status();
-    expect(s.status).toBe('ok');
+    expect(s.status, JSON.stringify(s)).toBe('ok');
     expect(Date.parse(s.lastSuccess)).toBeGreaterThan(Date.parse(s.lastFailure));
     recv.behave({});
   });

@@ -36,14 +36,17 @@ function makeRig() {
     deleteFromOutbox: async () => {},
     applyStatus: async (_tx: unknown, deltas: StatusDelta[]) => {
       rig.written.push(deltas);
+      return `xid-${rig.written.length}`;
     },
     oldestPending: async () => [],
   } as unknown as SubscriptionStore;
   const db = {
     driver: 'postgres',
+    // The statements run at once; the commit waits for the gate.
     transaction: async (fn: (tx: unknown) => Promise<unknown>) => {
+      const result = await fn({});
       await rig.gate;
-      return fn({});
+      return result;
     },
   } as unknown as Db;
   const dispatcher = new Dispatcher(
@@ -74,17 +77,18 @@ describe('Dispatcher status', () => {
       const recovered = dispatcher.pendingStatus('', SUB)!;
       expect(recovered.lastSuccess).toBeDefined();
 
-      // The flush carrying the recovery waits in its transaction: a read now must still see it.
+      // The flush carrying the recovery has written its rows but not committed yet.
       rig.hold();
       const flushing = dispatcher.flush();
-      const during = dispatcher.pendingStatus('', SUB)!;
-      expect(during.failing).toBe(false);
-      expect(during.lastSuccess).toBe(recovered.lastSuccess);
-      // Its counters are about to be in the table: not added a second time.
-      expect(during.sent).toBe(0);
+      await until('the flush to write', () => rig.written.length === 2);
+      // A read of the row as it was before (another xmin) still needs the flush's changes, counters too...
+      const before = dispatcher.pendingStatus('', SUB, 'xid-1')!;
+      expect(before).toMatchObject({ failing: false, lastSuccess: recovered.lastSuccess, sent: 1, failed: 0 });
+      // ...while a read that saw the flush's write (its xmin) has them all already.
+      expect(dispatcher.pendingStatus('', SUB, 'xid-2')).toBeUndefined();
       rig.release();
       await flushing;
-      expect(dispatcher.pendingStatus('', SUB)).toBeUndefined();
+      expect(dispatcher.pendingStatus('', SUB, 'xid-1')).toBeUndefined();
       expect(rig.written.at(-1)).toEqual([expect.objectContaining({ id: SUB, sent: 1, failed: 0, failing: false })]);
     } finally {
       rig.release();

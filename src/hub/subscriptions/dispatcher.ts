@@ -97,8 +97,11 @@ export class Dispatcher {
   private readonly recent = new Set<number>();
   private toDelete: number[] = [];
   private readonly status = new Map<string, StatusDelta>();
-  /** Deltas taken out of `status` by the flush being written (not in the table until it commits). */
-  private writingStatus = new Map<string, StatusDelta>();
+  /**
+   * The flush being written: its deltas, and once its UPDATE ran, its transaction id as the rows will
+   * show it. Until it commits the table does not hold them.
+   */
+  private writing?: { deltas: Map<string, StatusDelta>; xid?: string };
   private readonly subFailures = new Map<string, number>();
   private readonly lastSent = new Map<string, number>();
   private readonly sending = new Set<Promise<void>>();
@@ -154,25 +157,27 @@ export class Dispatcher {
   }
 
   /**
-   * Unflushed status changes of one subscription (so reads see them at once). While a flush is being
-   * written, its flag and times count too: they are the same values whether or not the read saw the
-   * write (a read in that window used to see a recovered subscription as still failed). Its counters
-   * do not: counted twice if the read did see the write, they would rather lag for those milliseconds.
+   * Status changes of one subscription that the row read as `rowVersion` (its xmin) does not hold yet:
+   * the unflushed ones, and those of a flush in progress unless the read saw that flush's write (a read
+   * during the flush's transaction used to see a recovered subscription as still failed, or count
+   * twice).
    */
-  pendingStatus(tenant: string, id: string): StatusDelta | undefined {
+  pendingStatus(tenant: string, id: string, rowVersion?: string): StatusDelta | undefined {
     const key = subKey(tenant, id);
     const latest = this.status.get(key);
-    const writing = this.writingStatus.get(key);
+    const w = this.writing;
+    const writing = w && !(w.xid !== undefined && w.xid === rowVersion) ? w.deltas.get(key) : undefined;
     if (!writing) return latest;
+    if (!latest) return writing;
     return {
       tenant,
       id,
-      sent: latest?.sent ?? 0,
-      failed: latest?.failed ?? 0,
-      lastNotification: latest?.lastNotification ?? writing.lastNotification,
-      lastSuccess: latest?.lastSuccess ?? writing.lastSuccess,
-      lastFailure: latest?.lastFailure ?? writing.lastFailure,
-      failing: latest?.failing ?? writing.failing,
+      sent: writing.sent + latest.sent,
+      failed: writing.failed + latest.failed,
+      lastNotification: latest.lastNotification ?? writing.lastNotification,
+      lastSuccess: latest.lastSuccess ?? writing.lastSuccess,
+      lastFailure: latest.lastFailure ?? writing.lastFailure,
+      failing: latest.failing ?? writing.failing,
     };
   }
 
@@ -433,16 +438,17 @@ export class Dispatcher {
       const ids = this.toDelete;
       this.toDelete = [];
       const deltas = [...this.status.values()];
-      this.writingStatus = new Map(this.status);
+      const writing: { deltas: Map<string, StatusDelta>; xid?: string } = { deltas: new Map(this.status) };
+      this.writing = writing;
       this.status.clear();
       try {
         await this.deps.db.transaction(async (tx) => {
           await this.deps.store.deleteFromOutbox(tx, ids);
-          await this.deps.store.applyStatus(tx, deltas);
+          writing.xid = await this.deps.store.applyStatus(tx, deltas);
         });
-        this.writingStatus = new Map();
+        this.writing = undefined;
       } catch (err) {
-        this.writingStatus = new Map();
+        this.writing = undefined;
         this.toDelete.push(...ids);
         // Back in front of what was recorded meanwhile: older counters add up, newer flags and times win.
         const newer = [...this.status.values()];

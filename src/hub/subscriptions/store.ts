@@ -14,11 +14,12 @@ interface SubscriptionRow {
   failing: boolean;
   created_at: Date | string;
   modified_at: Date | string;
+  row_version: string;
 }
 
 const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 const isoOpt = (d: Date | string | null) => (d === null ? undefined : iso(d));
-const COLUMNS = 'tenant, doc, context, times_sent, times_failed, last_notification, last_success, last_failure, failing, created_at, modified_at';
+const COLUMNS = 'tenant, doc, context, times_sent, times_failed, last_notification, last_success, last_failure, failing, created_at, modified_at, xmin::text AS row_version';
 
 function toSubscription(r: SubscriptionRow): StoredSubscription {
   const status: DeliveryStatus = { timesSent: Number(r.times_sent), timesFailed: Number(r.times_failed), failing: r.failing };
@@ -28,7 +29,7 @@ function toSubscription(r: SubscriptionRow): StoredSubscription {
   if (ln) status.lastNotification = ln;
   if (ls) status.lastSuccess = ls;
   if (lf) status.lastFailure = lf;
-  return { tenant: r.tenant, doc: r.doc, context: r.context ?? undefined, status, createdAt: iso(r.created_at), modifiedAt: iso(r.modified_at) };
+  return { tenant: r.tenant, doc: r.doc, context: r.context ?? undefined, status, createdAt: iso(r.created_at), modifiedAt: iso(r.modified_at), rowVersion: r.row_version };
 }
 
 /** One row of the notification outbox. */
@@ -178,9 +179,10 @@ export class SubscriptionStore {
     this.onWrite?.('hub_notification_outbox', ids.length, ids.length);
   }
 
-  async applyStatus(db: Queryable, deltas: StatusDelta[]): Promise<void> {
-    if (!deltas.length) return;
-    await db.query(
+  /** Adds the deltas to the rows; returns the writing transaction's id as rows show it (xmin), if any row changed. */
+  async applyStatus(db: Queryable, deltas: StatusDelta[]): Promise<string | undefined> {
+    if (!deltas.length) return undefined;
+    const r = await db.query<{ x: string }>(
       `UPDATE hub_subscriptions s SET
          times_sent = s.times_sent + d.sent,
          times_failed = s.times_failed + d.failed,
@@ -190,7 +192,8 @@ export class SubscriptionStore {
          failing = COALESCE(d.failing, s.failing)
        FROM jsonb_to_recordset($1::jsonb) AS d(tenant text, id text, sent int, failed int, last_notification timestamptz,
                                               last_success timestamptz, last_failure timestamptz, failing boolean)
-       WHERE s.tenant = d.tenant AND s.id = d.id`,
+       WHERE s.tenant = d.tenant AND s.id = d.id
+       RETURNING s.xmin::text AS x`,
       [
         JSON.stringify(
           deltas.map((d) => ({
@@ -207,5 +210,6 @@ export class SubscriptionStore {
       ],
     );
     this.onWrite?.('hub_subscriptions', deltas.length, deltas.length);
+    return r.rows[0]?.x;
   }
 }
