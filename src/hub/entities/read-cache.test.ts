@@ -4,7 +4,7 @@ import { migrate } from '../../platform/db/migrator.ts';
 import { SqlParams } from '../../platform/db/sql-params.ts';
 import { hubMigrations } from '../index.ts';
 import type { StoredEntity } from './model.ts';
-import { EntityReadCache, type EntityView } from './read-cache.ts';
+import { EntityReadCache, QueryHitRates, type EntityView } from './read-cache.ts';
 import { EntityService } from './service.ts';
 import { EntityStore } from './store.ts';
 
@@ -55,6 +55,30 @@ describe('EntityReadCache', () => {
     c.put('t', 'urn:a:1', 'v1', 'json', '{}');
     expect(c.enabled).toBe(false);
     expect(c.stats().entities).toBe(0);
+  });
+});
+
+describe('QueryHitRates', () => {
+  it('tries ids first for a new shape, and documents with ids once it mostly misses', () => {
+    const rates = new QueryHitRates(0.5, 0.5);
+    expect(rates.likely('geo')).toBe(true);
+    rates.note('geo', 2, 20);
+    expect(rates.likely('geo')).toBe(false);
+    expect(rates.likely('q')).toBe(true);
+    rates.note('geo', 20, 20); // 0.1 → 0.55
+    expect(rates.likely('geo')).toBe(true);
+    rates.note('geo', 0, 0); // an empty page says nothing
+    expect(rates.likely('geo')).toBe(true);
+  });
+
+  it('forgets every shape rather than growing past its bound', () => {
+    const rates = new QueryHitRates(0.5, 0.1, 2);
+    rates.note('a', 0, 1);
+    rates.note('b', 0, 1);
+    expect(rates.likely('a')).toBe(false);
+    rates.note('c', 0, 1);
+    expect(rates.likely('a')).toBe(true);
+    expect(rates.likely('c')).toBe(false);
   });
 });
 
@@ -140,6 +164,37 @@ describe('EntityService reads through the cache', () => {
     expect(r.json.map((j) => JSON.parse(j).level)).toEqual([12, 22, 31]);
     spy.mockRestore();
     query.mockRestore();
+  });
+
+  it('a query whose answers keep missing the cache reads documents with its ids, in one statement', async () => {
+    // Its own shape (another WHERE), so the other tests' hit rates do not count.
+    const churning = () => ({ where: ['tenant = $1', "types && '{urn:t:Streetlight}'", 'created_at IS NOT NULL'], params: new SqlParams(['']) });
+    const twoStep = vi.spyOn(store, 'queryVersions');
+    const oneStep = vi.spyOn(store, 'queryWithVersions');
+    let level = 100;
+    const churn = async () => {
+      level++;
+      for (const n of [1, 2, 3]) await writeElsewhere(`urn:ngsi-ld:Streetlight:${n}`, level);
+    };
+    await churn();
+    let r = await service.queryJson('', churning(), page, view);
+    expect(twoStep).toHaveBeenCalledTimes(1);
+    expect(oneStep).not.toHaveBeenCalled();
+    // Every row missed: the next read of this shape fetches the documents with the ids.
+    await churn();
+    r = await service.queryJson('', churning(), page, view);
+    expect(oneStep).toHaveBeenCalledTimes(1);
+    expect(twoStep).toHaveBeenCalledTimes(1);
+    expect(r.json.map((j) => JSON.parse(j).level)).toEqual([level, level, level]);
+    expect(r.total).toBe(3);
+    // Answers are cached on that path too, and a stable result brings the shape back to ids first.
+    renders = 0;
+    for (let i = 0; i < 12; i++) r = await service.queryJson('', churning(), page, view);
+    expect(renders).toBe(0);
+    expect(r.json.map((j) => JSON.parse(j).level)).toEqual([level, level, level]);
+    expect(twoStep.mock.calls.length).toBeGreaterThan(1);
+    twoStep.mockRestore();
+    oneStep.mockRestore();
   });
 
   it('an entity deleted elsewhere is not found, not served from the cache', async () => {

@@ -5,7 +5,7 @@ import type { AttributeInstance, StoredEntity } from './model.ts';
 import type { EntityInput } from './parse.ts';
 import type { EntityFilter, EntityStore } from './store.ts';
 import { WriteBatcher } from './write-batcher.ts';
-import { EntityReadCache, type EntityView } from './read-cache.ts';
+import { EntityReadCache, QueryHitRates, type EntityView } from './read-cache.ts';
 import type { Problem } from '../../platform/http/problem.ts';
 
 /** What changed in one entity, given to change listeners inside the writing transaction. */
@@ -41,6 +41,8 @@ export class EntityService {
   private readonly listeners: ChangeListener[] = [];
   private readonly committedListeners: CommittedListener[] = [];
   private readonly writes: WriteBatcher;
+  /** Per query shape, how often the read cache answers (see queryJson). */
+  private readonly queryHits = new QueryHitRates();
 
   constructor(
     private readonly db: Db,
@@ -226,6 +228,25 @@ export class EntityService {
       return { json: r.entities.map((e) => view.render(e)), total: r.total };
     }
     await this.assertTenant(tenant);
+    // Which query this is (its SQL without values) and the view: how often its answers were cached.
+    const shape = `${view.key}\u0000${filter.where.join(' AND ')}`;
+    if (!this.queryHits.likely(shape)) {
+      // Mostly misses (a geo-query at random points): documents with the ids, one statement instead of two.
+      const { rows, total } = await this.store.queryWithVersions(this.db, filter, page);
+      let hits = 0;
+      const json = rows.map(({ version, entity }) => {
+        const hit = this.readCache.get(tenant, entity.id, version, view.key);
+        if (hit !== undefined) {
+          hits++;
+          return hit;
+        }
+        const out = view.render(entity);
+        this.readCache.put(tenant, entity.id, version, view.key, out);
+        return out;
+      });
+      this.queryHits.note(shape, hits, rows.length);
+      return { json, total };
+    }
     const { rows, total } = await this.store.queryVersions(this.db, filter, page);
     const json: string[] = new Array(rows.length);
     const missing: number[] = [];
@@ -234,6 +255,7 @@ export class EntityService {
       if (hit === undefined) missing.push(i);
       else json[i] = hit;
     });
+    this.queryHits.note(shape, rows.length - missing.length, rows.length);
     if (!missing.length) return { json, total };
     const fetched = await this.store.getManyVersioned(this.db, tenant, missing.map((i) => rows[i].id));
     for (const i of missing) {

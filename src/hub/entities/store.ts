@@ -182,6 +182,16 @@ export class EntityStore {
     return this.selectPage<{ id: string; v: string }>(db, `id, ${VERSION} AS v`, filter, page);
   }
 
+  /** Query Entities with documents and versions in one statement (the read cache's path when it seldom hits). */
+  async queryWithVersions(
+    db: Queryable,
+    filter: EntityFilter,
+    page: { limit: number; offset: number; count: boolean },
+  ): Promise<{ rows: { version: string; entity: StoredEntity }[]; total?: number }> {
+    const { rows, total } = await this.selectPage<EntityRow & { v: string }>(db, `${COLUMNS}, ${VERSION} AS v`, filter, page);
+    return { rows: rows.map((row) => ({ version: row.v, entity: toEntity(row) })), total };
+  }
+
   private async selectPage<Row>(
     db: Queryable,
     columns: string,

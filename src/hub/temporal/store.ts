@@ -242,8 +242,13 @@ export class TemporalStore {
    */
   async ensurePartitions(db: Queryable, instantsMs: Iterable<number>): Promise<void> {
     const needed = new Map<string, { name: string; from: string; to: string }>();
+    // A write's instants mostly share a month: name a partition only when one leaves the last month seen.
+    let from = Infinity;
+    let to = -Infinity;
     for (const t of instantsMs) {
+      if (t >= from && t < to) continue;
       const p = partitionFor(t);
+      ({ from, to } = partitionBounds(p.name)!);
       if (!this.partitions.has(p.name)) needed.set(p.name, p);
     }
     for (const p of needed.values()) {
