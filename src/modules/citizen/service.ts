@@ -86,6 +86,8 @@ export interface Submitted {
 
 export class CitizenService {
   private syncing: Promise<void> = Promise.resolve();
+  /** Set by stop(): a hub write failing now is the server closing, not the hub failing. */
+  private stopping = false;
   private indicatorTimer: NodeJS.Timeout | undefined;
   private indicatorsRun: Promise<void> = Promise.resolve();
 
@@ -453,7 +455,9 @@ export class CitizenService {
           }
         }
       } catch (err) {
-        this.log.warn({ err }, 'citizen: hub sync failed; will retry');
+        // What is not synced stays marked so and is written at the next start (or the next retry).
+        if (this.stopping) this.log.debug({ err }, 'citizen: hub sync left for the next start');
+        else this.log.warn({ err }, 'citizen: hub sync failed; will retry');
       }
     });
     return this.syncing;
@@ -501,6 +505,7 @@ export class CitizenService {
   }
 
   async stop() {
+    this.stopping = true;
     if (this.indicatorTimer) clearTimeout(this.indicatorTimer);
     this.indicatorTimer = undefined;
     await this.syncing;

@@ -10,7 +10,7 @@ import { annualBurningHours } from './burning-hours.ts';
 import { DEFAULT_ASSUMPTIONS } from './scenarios.ts';
 import { DEFAULT_LIGHTING_OPTIONS, LightingService, type AlertEvent } from './service.ts';
 import { LightingStore } from './store.ts';
-import { WorkRequests } from './work-requests.ts';
+import { inProcessSender, WorkRequests } from './work-requests.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/lighting/${name}`, import.meta.url), 'utf8');
 const SIDI_BELYOUT = '061410107';
@@ -214,6 +214,22 @@ describe('/api/lighting', () => {
     svc.sweep();
     await svc.settled();
     expect(seen.filter((e) => e.alert.lampId.endsWith('sb-0002'))).toHaveLength(1);
+
+    // The next start, with citizen services reachable: the open alert gets its work request then.
+    const next = new LightingService(m.db, new LightingStore(), new HubClient(inProcessTransport(m.app)), undefined, createLogger('silent'), {
+      ...DEFAULT_LIGHTING_OPTIONS,
+      assumptions: DEFAULT_ASSUMPTIONS,
+      now: () => new Date(),
+    }, new WorkRequests(inProcessSender(m.app, () => true)));
+    await next.init((term) => term);
+    await next.primeFromHub();
+    expect(await next.openMissingWorkRequests()).toBeGreaterThanOrEqual(1);
+    const open = (await call('GET', '/api/lighting/alerts?open=true')).body.items.find((a: { id: string }) => a.id === noData.alert.id);
+    expect(open.workRequestId).toEqual(expect.any(String));
+    const wr = await call('GET', `/api/citizen/requests/${open.workRequestId}`);
+    expect(wr.status).toBe(200);
+    // Asked once: a second pass finds nothing missing.
+    expect(await next.openMissingWorkRequests()).toBe(0);
   });
 
   it('sends commands to a group of lamps through the IoT agent and shows their status', async () => {

@@ -18,7 +18,7 @@ import { computeIndicators, indicatorEntities, type LightingIndicators, type Lig
 import { checkFile, columnsOf, FIELDS, FileSyntaxError, readInventoryFile, referencedIds, toRecord, type FileFormat, type InventoryType, type Problem } from './inventory.ts';
 import { BASELINE, comparisonCsv, evaluateScenario, mergeClasses, scenarioProblems, TECHNOLOGIES, withDefaults, type AreaInventory, type Assumptions, type LampClass, type Scenario, type ScenarioResult, type Technology } from './scenarios.ts';
 import type { AlertRow, CommandRow, LightingStore } from './store.ts';
-import type { WorkRequests } from './work-requests.ts';
+import { ServerNotReadyError, type WorkRequests } from './work-requests.ts';
 
 export type AreaKind = 'commune' | 'arrondissement' | 'group';
 export interface AreaRef {
@@ -462,9 +462,31 @@ export class LightingService {
       await this.store.setWorkRequest(this.db, row.id, id);
       return { ...row, workRequestId: id };
     } catch (err) {
-      this.log.warn({ err, alert: row.id }, 'lighting: could not open a work request for the alert');
+      // Stopping (or not started): expected, and the alert is asked for again at the next start.
+      if (err instanceof ServerNotReadyError) this.log.debug({ alert: row.id }, 'lighting: work request left for the next start');
+      else this.log.warn({ err, alert: row.id }, 'lighting: could not open a work request for the alert');
       return row;
     }
+  }
+
+  /**
+   * Open alerts without a work request (the citizen module was unreachable, or the server stopped before
+   * it was asked) are asked for again; run after start, once the lamps' places are known. Queued behind
+   * the alerts being recorded, so an alert is never asked for twice at once.
+   */
+  openMissingWorkRequests(): Promise<number> {
+    let opened = 0;
+    this.queue = this.queue
+      .then(async () => {
+        if (!this.workRequests) return;
+        for (const a of await this.store.openAlerts(this.db)) {
+          const spec = this.lamps.get(a.lampId)?.spec;
+          if (a.workRequestId || !spec) continue;
+          if ((await this.openWorkRequest(a, spec)).workRequestId) opened++;
+        }
+      })
+      .catch((err) => this.log.error({ err }, 'lighting: asking again for missing work requests failed'));
+    return this.queue.then(() => opened);
   }
 
   private async resolveWorkRequest(row: AlertRow): Promise<void> {

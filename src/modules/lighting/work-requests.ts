@@ -61,10 +61,17 @@ export class WorkRequests {
   }
 }
 
+/** The server is starting or stopping: the request was not sent (the alert is asked for again at start). */
+export class ServerNotReadyError extends Error {
+  constructor() {
+    super('server not ready');
+  }
+}
+
 /** In-process sender: Fastify inject with this process's internal token (acts as the system principal). */
 export function inProcessSender(app: FastifyInstance, isReady: () => boolean): Send {
   return async (method, url, body) => {
-    if (!isReady()) throw new Error('server not ready');
+    if (!isReady()) throw new ServerNotReadyError();
     const res = await app.inject({ method, url, headers: { [INTERNAL_HEADER]: app.internalToken, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
     let parsed: unknown;
     try {
