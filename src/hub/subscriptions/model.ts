@@ -106,3 +106,6 @@ export interface NotificationPayload {
 
 export const SUBSCRIPTION_URN = 'urn:ngsi-ld:Subscription:';
 export const NOTIFICATION_URN = 'urn:ngsi-ld:Notification:';
+
+/** Headers that frame the request or the connection: the HTTP client owns them, receiverInfo may not set them. */
+export const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'host', 'expect', 'te', 'trailer', 'proxy-connection']);

@@ -68,6 +68,13 @@ describe('notification message', () => {
     expect(m.headers.Link).toContain(CORE_CONTEXT_URL);
   });
 
+  it('leaves out framing headers a subscription stored before they were refused still carries', () => {
+    const d = doc({ endpoint: { uri: 'http://r/n', receiverInfo: [{ key: 'X-Key', value: 'k' }] } });
+    d.notification.endpoint.receiverInfo!.push({ key: 'Transfer-Encoding', value: 'chunked' }, { key: 'connection', value: 'close' });
+    const m = notificationMessage(d, CORE_CONTEXT_URL, { data: [] }, T1);
+    expect(Object.keys(m.headers).sort()).toEqual(['Content-Type', 'Link', 'X-Key']);
+  });
+
   it('puts the @context in the body for application/ld+json, jsonldContext first', () => {
     const d = doc({ endpoint: { uri: 'http://r/n', accept: 'application/ld+json' } }, { jsonldContext: 'https://example.org/ctx.jsonld' });
     const m = notificationMessage(d, CORE_CONTEXT_URL, { data: [] }, T1);

@@ -10,7 +10,7 @@ import type { EntityChange } from '../entities/service.ts';
 import { CORE_CONTEXT_URL } from '../jsonld/core-context.ts';
 import type { TermMapper } from '../jsonld/term-mapper.ts';
 import type { Match } from './match.ts';
-import { NOTIFICATION_URN, type NotificationPayload, type SubscriptionDoc } from './model.ts';
+import { FRAMING_HEADERS, NOTIFICATION_URN, type NotificationPayload, type SubscriptionDoc } from './model.ts';
 
 type Json = Record<string, unknown>;
 
@@ -123,7 +123,9 @@ export function notificationMessage(doc: SubscriptionDoc, context: unknown, payl
   const headers: Record<string, string> = {};
   for (const { key, value } of doc.notification.endpoint.receiverInfo ?? []) {
     // Content-Type and Link describe the body this hub writes: its own values win, in any letter case.
-    if (!/^(content-type|link)$/i.test(key)) headers[key] = value;
+    // Framing headers are refused at creation; one stored before that is left out rather than fail every send.
+    const k = key.toLowerCase();
+    if (k !== 'content-type' && k !== 'link' && !FRAMING_HEADERS.has(k)) headers[key] = value;
   }
   headers['Content-Type'] = ld ? 'application/ld+json' : 'application/json';
   if (ld) body['@context'] = ctx;

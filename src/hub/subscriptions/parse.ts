@@ -12,6 +12,7 @@ import { parseScopeQuery } from '../query/scope.ts';
 import { parseTypeExpression, type TypeAst } from '../query/type-expr.ts';
 import {
   DEFAULT_TRIGGERS,
+  FRAMING_HEADERS,
   SUBSCRIPTION_URN,
   TRIGGERS,
   type EndpointDoc,
@@ -98,9 +99,6 @@ function selectors(v: unknown, mapper: TermMapper): EntitySelectorDoc[] {
     return out;
   });
 }
-
-/** Headers that frame the request or the connection: the HTTP client owns them. */
-const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'host', 'expect', 'te', 'trailer', 'proxy-connection']);
 
 function keyValues(v: unknown, what: string): KeyValuePair[] | undefined {
   if (v === undefined) return undefined;

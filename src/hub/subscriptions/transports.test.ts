@@ -112,6 +112,30 @@ describe('HttpTransport', () => {
     expect(r.received.map((x) => JSON.parse(x.body).data[0].id)).toEqual(['urn:x:1', 'urn:x:2', 'urn:x:2']);
   });
 
+  it('sends again at once when the receiver reset the kept-alive connection', async () => {
+    const served = new WeakSet<Socket>();
+    const r = await receiver((req, res, n) => {
+      if (n === 2 && served.has(req.socket)) {
+        req.socket.resetAndDestroy();
+        return;
+      }
+      served.add(req.socket);
+      res.writeHead(204).end();
+    });
+    const t = transport(2000, 1);
+    await t.send(to(`${r.base}/n`), message(1));
+    await t.send(to(`${r.base}/n`), message(2));
+    expect(r.received.map((x) => JSON.parse(x.body).data[0].id)).toEqual(['urn:x:1', 'urn:x:2', 'urn:x:2']);
+  });
+
+  it('sends the credentials of the URI as Basic authentication, not in the request line', async () => {
+    const r = await receiver((_q, res) => res.writeHead(204).end());
+    const base = r.base.replace('http://', 'http://city%40ops:p%C3%A4ss@');
+    await transport().send(to(`${base}/n`), message());
+    expect(r.received[0].headers.authorization).toBe(`Basic ${Buffer.from('city@ops:päss').toString('base64')}`);
+    expect(r.received[0].url).toBe('/n');
+  });
+
   it('abandons in-flight sends when closed', async () => {
     const r = await receiver(() => undefined);
     const t = transport(60_000);

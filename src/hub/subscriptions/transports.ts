@@ -44,12 +44,17 @@ export class HttpTransport implements Transport {
   async send(endpoint: EndpointDoc, message: NotificationMessage): Promise<void> {
     const url = new URL(endpoint.uri);
     const payload = JSON.stringify(message.body);
+    const headers = { ...message.headers };
+    // Credentials in the URI (http://user:password@host/…) are sent as Basic authentication, as node:http did.
+    if (url.username || url.password) {
+      headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    }
     try {
-      await this.post(url, payload, message.headers);
+      await this.post(url, payload, headers);
     } catch (err) {
-      // A kept-alive connection the receiver closed as we wrote is not the receiver failing: send again
-      // at once (delivery is at-least-once, so a receiver may see it twice).
-      if (err instanceof undiciErrors.SocketError) return this.post(url, payload, message.headers);
+      // A kept-alive connection the receiver closed or reset as we wrote is not the receiver failing: send
+      // again at once (delivery is at-least-once, so a receiver may see it twice).
+      if (connectionDropped(err)) return this.post(url, payload, headers);
       throw err;
     }
   }
@@ -77,6 +82,13 @@ export class HttpTransport implements Transport {
     this.pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
   }
+}
+
+/** undici reports a closed connection as a SocketError and a reset one with the socket's own error code. */
+function connectionDropped(err: unknown): boolean {
+  if (err instanceof undiciErrors.SocketError) return err.message !== 'bad response';
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function info(endpoint: EndpointDoc, key: string): string | undefined {
