@@ -59,6 +59,7 @@ export class EntityStore {
     if (tenant === '' || this.knownTenants.has(tenant)) return;
     await db.query('INSERT INTO hub_tenants (name) VALUES ($1) ON CONFLICT DO NOTHING', [tenant]);
     this.knownTenants.add(tenant);
+    db.onRollback?.(() => this.knownTenants.delete(tenant));
   }
 
   async listTenants(db: Queryable): Promise<string[]> {

@@ -281,6 +281,25 @@ describe('packs and rows together', () => {
   });
 });
 
+describe('series registry', () => {
+  it('a write that rolls back takes its new series back, so its retry registers them', async () => {
+    const store = hub.temporal.store;
+    const at = iso(D0 + 5 * H);
+    const rec = { entityId: 'urn:ngsi-ld:Meter:rolled-back', attr: 'https://example.org/p', datasetId: '', instanceId: 'urn:ngsi-ld:Instance:rb-1', ts: at, observedAt: at, createdAt: at, modifiedAt: at, kind: 'Property', value: { value: 1 }, num: 1 };
+    // A batch whose transaction fails after the history insert (the batcher then retries its writes one by one).
+    await expect(
+      t.db.transaction(async (tx) => {
+        await store.insertInstances(tx, '', [rec]);
+        throw new Error('batch failed');
+      }),
+    ).rejects.toThrow('batch failed');
+    const created = await t.db.transaction((tx) => store.insertInstances(tx, '', [{ ...rec, instanceId: 'urn:ngsi-ld:Instance:rb-2' }]));
+    expect(created.size).toBe(1);
+    const series = await t.db.query('SELECT 1 FROM hub_temporal_series WHERE entity_id = $1', [rec.entityId]);
+    expect(series.rows).toHaveLength(1);
+  });
+});
+
 describe('writes into packed days', () => {
   const dayUrl = (id: string, day: number) =>
     `/temporal/entities/${encodeURIComponent(id)}?${q({ options: 'temporalValues', attrs: 'power', timerel: 'between', timeAt: iso(day), endTimeAt: iso(day + DAY_MS) })}`;

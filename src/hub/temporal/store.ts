@@ -258,6 +258,7 @@ export class TemporalStore {
         await db.query(`CREATE TABLE IF NOT EXISTS ${p.name} PARTITION OF ${PARENT} FOR VALUES FROM ('${p.from}') TO ('${p.to}')`);
       }
       this.partitions.add(p.name);
+      db.onRollback?.(() => this.partitions.delete(p.name));
     }
   }
 
@@ -337,6 +338,11 @@ export class TemporalStore {
     // Mark series as known only now: if this statement failed, the transaction rolled back.
     if (this.series.size > MAX_KNOWN_SERIES) this.series.clear();
     for (const k of seen) this.series.add(k);
+    // A transaction that does not commit takes its series back (a batch retried one write at a time
+    // must insert them again, or its series would be missing from the registry for good).
+    db.onRollback?.(() => {
+      for (const k of seen) this.series.delete(k);
+    });
     return created;
   }
 
@@ -559,7 +565,10 @@ export class TemporalStore {
          SELECT ${PACK_AGGREGATES} FROM ${PARENT} i
          WHERE i.tenant = $1 AND i.entity_id = g.e AND i.attr = g.a AND i.dataset_id = g.d AND i.ts >= g.day AND i.ts < g.day_end
        ) x
-       WHERE g.day < $3::timestamptz AND x.n > 0`,
+       WHERE g.day < $3::timestamptz AND x.n > 0
+         -- No pack without its series: the reader lists series from the registry, and a pack written for a
+         -- series it does not hold yet would surface, stale, once the series is registered.
+         AND EXISTS (SELECT 1 FROM hub_temporal_series s WHERE s.tenant = $1 AND s.entity_id = g.e AND s.attr = g.a AND s.dataset_id = g.d)`,
       [tenant, json, new Date(horizon).toISOString()],
     );
     await plannerDefaults(tx);

@@ -66,6 +66,26 @@ describe(`Db driver (${process.env.MADINA_TEST_DB ?? 'pglite'})`, () => {
     expect(rows.rows).toHaveLength(0);
   });
 
+  it('runs a transaction\'s rollback hooks when it does not commit, and only then', async () => {
+    const undone: string[] = [];
+    await t.db.transaction(async (tx) => {
+      tx.onRollback!(() => undone.push('committed'));
+    });
+    await expect(
+      t.db.transaction(async (tx) => {
+        tx.onRollback!(() => undone.push('thrown'));
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await expect(
+      t.db.transaction(async (tx) => {
+        tx.onRollback!(() => undone.push('failed SQL'));
+        await tx.query('SELECT * FROM no_such_table');
+      }),
+    ).rejects.toThrow();
+    expect(undone).toEqual(['thrown', 'failed SQL']);
+  });
+
   it('reports affected row counts', async () => {
     await t.db.exec('CREATE TABLE rc_probe (k int); INSERT INTO rc_probe VALUES (1),(2),(3)');
     const r = await t.db.query('UPDATE rc_probe SET k = k + 10 WHERE k >= $1', [2]);

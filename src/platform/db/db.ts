@@ -22,6 +22,11 @@ export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<Row>>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Inside a transaction only: `fn` runs if the transaction does not commit. For in-memory knowledge
+   * learnt from its statements (a partition or a series created), which a rollback must take back.
+   */
+  onRollback?(fn: () => void): void;
 }
 
 export interface Db extends Queryable {
@@ -58,6 +63,17 @@ export class DbActivity {
     const deadline = Date.now() + maxMs;
     while (Date.now() < deadline && (this.active > 0 || Date.now() - this.last < quietMs)) {
       await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** Runs the callbacks a transaction registered with onRollback (each at most once, errors ignored). */
+export function runRollbackHooks(hooks: (() => void)[]): void {
+  for (const f of hooks.splice(0)) {
+    try {
+      f();
+    } catch {
+      // An undo must not hide the transaction's own error.
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { DbActivity, type Db, type Queryable, type QueryResult } from './db.ts';
+import { DbActivity, runRollbackHooks, type Db, type Queryable, type QueryResult } from './db.ts';
 
 /**
  * Embedded PostgreSQL (PGlite) with PostGIS, persisted in a data directory, running in a worker
@@ -101,13 +101,20 @@ class PgliteDb implements Db {
     try {
       await this.call({ op: 'begin', tx });
       let result: T;
+      const undo: (() => void)[] = [];
       try {
-        result = await fn(this.queryable(tx));
+        result = await fn({ ...this.queryable(tx), onRollback: (f) => void undo.push(f) });
       } catch (err) {
         await this.call({ op: 'rollback', tx }).catch(() => undefined);
+        runRollbackHooks(undo);
         throw err;
       }
-      await this.call({ op: 'commit', tx });
+      try {
+        await this.call({ op: 'commit', tx });
+      } catch (err) {
+        runRollbackHooks(undo);
+        throw err;
+      }
       return result;
     } finally {
       end();

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DbActivity, type Db, type Queryable, type QueryOptions, type QueryResult } from './db.ts';
+import { DbActivity, runRollbackHooks, type Db, type Queryable, type QueryOptions, type QueryResult } from './db.ts';
 
 // Timestamps and numerics as JS values the same way PGlite returns them.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -65,13 +65,15 @@ class PostgresDb implements Db {
       end();
       throw err;
     });
+    const undo: (() => void)[] = [];
     try {
       await client.query('BEGIN');
-      const result = await fn(wrap(client, this.prepared, this.activity));
+      const result = await fn({ ...wrap(client, this.prepared, this.activity), onRollback: (f) => void undo.push(f) });
       await client.query('COMMIT');
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      runRollbackHooks(undo);
       throw err;
     } finally {
       client.release();
