@@ -18,6 +18,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Log
 function makeRig() {
   const rig = {
     failing: true,
+    failWrites: false,
     written: [] as StatusDelta[][],
     gate: undefined as Promise<void> | undefined,
     release: () => {},
@@ -34,9 +35,11 @@ function makeRig() {
   const store = {
     pendingEndpoints: async () => [],
     deleteFromOutbox: async () => {},
+    // Each flush counts once in the row (status_seq): 1 after the first, 2 after the second...
     applyStatus: async (_tx: unknown, deltas: StatusDelta[]) => {
+      if (rig.failWrites) throw new Error('database away');
       rig.written.push(deltas);
-      return `xid-${rig.written.length}`;
+      return new Map(deltas.map((d) => [`${d.tenant}\u0000${d.id}`, rig.written.length]));
     },
     oldestPending: async () => [],
   } as unknown as SubscriptionStore;
@@ -65,6 +68,25 @@ const until = async (what: string, ok: () => boolean) => {
 };
 
 describe('Dispatcher status', () => {
+  it('a subscription deleted while its flush fails does not get its counters back', async () => {
+    const { rig, dispatcher } = makeRig();
+    await dispatcher.start();
+    try {
+      dispatcher.enqueue([{ id: 1, tenant: '', subscriptionId: SUB, endpoint: ENDPOINT, payload: { data: [{ id: 'urn:x:1' }] }, throttleMs: 0 }]);
+      await until('a failure', () => dispatcher.pendingStatus('', SUB)?.failing === true);
+      rig.failWrites = true;
+      rig.hold();
+      const flushing = dispatcher.flush();
+      dispatcher.forget('', SUB);
+      rig.release();
+      await flushing;
+      expect(dispatcher.pendingStatus('', SUB)).toBeUndefined();
+    } finally {
+      rig.release();
+      await dispatcher.stop();
+    }
+  });
+
   it('shows a recovery at once, also while the flush that writes it is still running', async () => {
     const { rig, dispatcher } = makeRig();
     await dispatcher.start();
@@ -81,14 +103,15 @@ describe('Dispatcher status', () => {
       rig.hold();
       const flushing = dispatcher.flush();
       await until('the flush to write', () => rig.written.length === 2);
-      // A read of the row as it was before (another xmin) still needs the flush's changes, counters too...
-      const before = dispatcher.pendingStatus('', SUB, 'xid-1')!;
-      expect(before).toMatchObject({ failing: false, lastSuccess: recovered.lastSuccess, sent: 1, failed: 0 });
-      // ...while a read that saw the flush's write (its xmin) has them all already.
-      expect(dispatcher.pendingStatus('', SUB, 'xid-2')).toBeUndefined();
+      // A read of the row as the first flush left it (status_seq 1) still needs this one, counters too...
+      expect(dispatcher.pendingStatus('', SUB, 1)).toMatchObject({ failing: false, lastSuccess: recovered.lastSuccess, sent: 1, failed: 0 });
+      // ...while a read that saw this flush's write (status_seq 2) has it all already.
+      expect(dispatcher.pendingStatus('', SUB, 2)).toBeUndefined();
       rig.release();
       await flushing;
-      expect(dispatcher.pendingStatus('', SUB, 'xid-1')).toBeUndefined();
+      // After the commit, a read sent before it (and answered late) still gets the flush's changes once.
+      expect(dispatcher.pendingStatus('', SUB, 1)).toMatchObject({ failing: false, sent: 1 });
+      expect(dispatcher.pendingStatus('', SUB, 2)).toBeUndefined();
       expect(rig.written.at(-1)).toEqual([expect.objectContaining({ id: SUB, sent: 1, failed: 0, failing: false })]);
     } finally {
       rig.release();

@@ -87,6 +87,30 @@ class EndpointQueue {
 }
 
 const subKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+
+/** How long a committed status flush is remembered for reads sent before it committed. */
+const FLUSH_MEMORY_MS = 10_000;
+
+interface StatusFlush {
+  deltas: Map<string, StatusDelta>;
+  /** Each row's status_seq after this flush (once its UPDATE ran), by subKey. */
+  seqs?: Map<string, number>;
+  committedAt?: number;
+}
+
+/** `later` applied after `earlier`: counters add up, later flags and times win. */
+function mergeDelta(earlier: StatusDelta, later: StatusDelta): StatusDelta {
+  return {
+    tenant: earlier.tenant,
+    id: earlier.id,
+    sent: earlier.sent + later.sent,
+    failed: earlier.failed + later.failed,
+    lastNotification: later.lastNotification ?? earlier.lastNotification,
+    lastSuccess: later.lastSuccess ?? earlier.lastSuccess,
+    lastFailure: later.lastFailure ?? earlier.lastFailure,
+    failing: later.failing ?? earlier.failing,
+  };
+}
 const RECENT_MAX = 100_000;
 
 export class Dispatcher {
@@ -98,10 +122,11 @@ export class Dispatcher {
   private toDelete: number[] = [];
   private readonly status = new Map<string, StatusDelta>();
   /**
-   * The flush being written: its deltas, and once its UPDATE ran, its transaction id as the rows will
-   * show it. Until it commits the table does not hold them.
+   * Flushes being written or written lately: their deltas and, once their UPDATE ran, each row's new
+   * `status_seq`. A read whose row shows a lower count has not seen that flush yet (it may have been sent
+   * before the commit and answered after it), so pendingStatus adds it.
    */
-  private writing?: { deltas: Map<string, StatusDelta>; xid?: string };
+  private flushes: StatusFlush[] = [];
   private readonly subFailures = new Map<string, number>();
   private readonly lastSent = new Map<string, number>();
   private readonly sending = new Set<Promise<void>>();
@@ -157,28 +182,24 @@ export class Dispatcher {
   }
 
   /**
-   * Status changes of one subscription that the row read as `rowVersion` (its xmin) does not hold yet:
-   * the unflushed ones, and those of a flush in progress unless the read saw that flush's write (a read
-   * during the flush's transaction used to see a recovered subscription as still failed, or count
-   * twice).
+   * Status changes of one subscription that the row read (holding `statusSeq` flushes) does not show:
+   * those of the flushes it has not seen, then the unflushed ones. Without the flushes, a read during a
+   * flush's transaction saw a recovered subscription as still failed.
    */
-  pendingStatus(tenant: string, id: string, rowVersion?: string): StatusDelta | undefined {
+  pendingStatus(tenant: string, id: string, statusSeq = 0): StatusDelta | undefined {
     const key = subKey(tenant, id);
-    const latest = this.status.get(key);
-    const w = this.writing;
-    const writing = w && !(w.xid !== undefined && w.xid === rowVersion) ? w.deltas.get(key) : undefined;
-    if (!writing) return latest;
-    if (!latest) return writing;
-    return {
-      tenant,
-      id,
-      sent: writing.sent + latest.sent,
-      failed: writing.failed + latest.failed,
-      lastNotification: latest.lastNotification ?? writing.lastNotification,
-      lastSuccess: latest.lastSuccess ?? writing.lastSuccess,
-      lastFailure: latest.lastFailure ?? writing.lastFailure,
-      failing: latest.failing ?? writing.failing,
+    let out: StatusDelta | undefined;
+    const add = (d: StatusDelta) => {
+      out = out ? mergeDelta(out, d) : { ...d };
     };
+    for (const f of this.flushes) {
+      const d = f.deltas.get(key);
+      const seq = f.seqs?.get(key);
+      if (d && (seq === undefined || statusSeq < seq)) add(d);
+    }
+    const latest = this.status.get(key);
+    if (latest) add(latest);
+    return out;
   }
 
   /** Forgets a deleted subscription's queued rows (the table rows are deleted with it). */
@@ -192,6 +213,7 @@ export class Dispatcher {
       });
     }
     this.status.delete(key);
+    for (const f of this.flushes) f.deltas.delete(key);
     this.subFailures.delete(key);
     this.lastSent.delete(key);
   }
@@ -437,23 +459,26 @@ export class Dispatcher {
     this.flushing = (async () => {
       const ids = this.toDelete;
       this.toDelete = [];
-      const deltas = [...this.status.values()];
-      const writing: { deltas: Map<string, StatusDelta>; xid?: string } = { deltas: new Map(this.status) };
-      this.writing = writing;
+      const now = this.now();
+      // A flush is kept for reads a while after it committed: a read sent before the commit may be answered later.
+      this.flushes = this.flushes.filter((f) => f.committedAt === undefined || now - f.committedAt < FLUSH_MEMORY_MS);
+      const flush: StatusFlush = { deltas: new Map(this.status) };
+      this.flushes.push(flush);
       this.status.clear();
       try {
         await this.deps.db.transaction(async (tx) => {
           await this.deps.store.deleteFromOutbox(tx, ids);
-          writing.xid = await this.deps.store.applyStatus(tx, deltas);
+          flush.seqs = await this.deps.store.applyStatus(tx, [...flush.deltas.values()]);
         });
-        this.writing = undefined;
+        flush.committedAt = this.now();
       } catch (err) {
-        this.writing = undefined;
+        this.flushes = this.flushes.filter((f) => f !== flush);
         this.toDelete.push(...ids);
-        // Back in front of what was recorded meanwhile: older counters add up, newer flags and times win.
+        // Back in front of what was recorded meanwhile (older counters add up, newer flags and times win);
+        // a subscription deleted meanwhile was forgotten from the flush too.
         const newer = [...this.status.values()];
         this.status.clear();
-        for (const d of [...deltas, ...newer]) this.record(d.tenant, d.id, d);
+        for (const d of [...flush.deltas.values(), ...newer]) this.record(d.tenant, d.id, d);
         this.deps.log.error({ err }, 'writing delivered notifications and counters failed');
       }
     })().finally(() => (this.flushing = undefined));

@@ -94,8 +94,8 @@ export interface StoredSubscription {
   status: DeliveryStatus;
   createdAt: string;
   modifiedAt: string;
-  /** The transaction that last wrote the row (xmin): tells a read whether it saw a status flush. */
-  rowVersion?: string;
+  /** How many status flushes the row read holds (tells a read whether it saw a flush in progress). */
+  statusSeq?: number;
 }
 
 /** What one outbox row carries to the receiver (the Notification without id and notifiedAt). */

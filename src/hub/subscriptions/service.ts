@@ -256,7 +256,7 @@ export class SubscriptionService {
 
   /** Counters not yet written are added, so a read right after a notification sees it. */
   private withPending(s: StoredSubscription): StoredSubscription {
-    const p = this.dispatcher.pendingStatus(s.tenant, s.doc.id, s.rowVersion);
+    const p = this.dispatcher.pendingStatus(s.tenant, s.doc.id, s.statusSeq);
     if (!p) return s;
     const status: DeliveryStatus = {
       timesSent: s.status.timesSent + p.sent,

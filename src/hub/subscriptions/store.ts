@@ -14,12 +14,12 @@ interface SubscriptionRow {
   failing: boolean;
   created_at: Date | string;
   modified_at: Date | string;
-  row_version: string;
+  status_seq: string | number;
 }
 
 const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 const isoOpt = (d: Date | string | null) => (d === null ? undefined : iso(d));
-const COLUMNS = 'tenant, doc, context, times_sent, times_failed, last_notification, last_success, last_failure, failing, created_at, modified_at, xmin::text AS row_version';
+const COLUMNS = 'tenant, doc, context, times_sent, times_failed, last_notification, last_success, last_failure, failing, created_at, modified_at, status_seq';
 
 function toSubscription(r: SubscriptionRow): StoredSubscription {
   const status: DeliveryStatus = { timesSent: Number(r.times_sent), timesFailed: Number(r.times_failed), failing: r.failing };
@@ -29,7 +29,7 @@ function toSubscription(r: SubscriptionRow): StoredSubscription {
   if (ln) status.lastNotification = ln;
   if (ls) status.lastSuccess = ls;
   if (lf) status.lastFailure = lf;
-  return { tenant: r.tenant, doc: r.doc, context: r.context ?? undefined, status, createdAt: iso(r.created_at), modifiedAt: iso(r.modified_at), rowVersion: r.row_version };
+  return { tenant: r.tenant, doc: r.doc, context: r.context ?? undefined, status, createdAt: iso(r.created_at), modifiedAt: iso(r.modified_at), statusSeq: Number(r.status_seq) };
 }
 
 /** One row of the notification outbox. */
@@ -179,21 +179,22 @@ export class SubscriptionStore {
     this.onWrite?.('hub_notification_outbox', ids.length, ids.length);
   }
 
-  /** Adds the deltas to the rows; returns the writing transaction's id as rows show it (xmin), if any row changed. */
-  async applyStatus(db: Queryable, deltas: StatusDelta[]): Promise<string | undefined> {
-    if (!deltas.length) return undefined;
-    const r = await db.query<{ x: string }>(
+  /** Adds the deltas to the rows and counts the flush in each; returns each row's new count by tenant and id. */
+  async applyStatus(db: Queryable, deltas: StatusDelta[]): Promise<Map<string, number>> {
+    if (!deltas.length) return new Map();
+    const r = await db.query<{ tenant: string; id: string; seq: string | number }>(
       `UPDATE hub_subscriptions s SET
          times_sent = s.times_sent + d.sent,
          times_failed = s.times_failed + d.failed,
          last_notification = COALESCE(d.last_notification, s.last_notification),
          last_success = COALESCE(d.last_success, s.last_success),
          last_failure = COALESCE(d.last_failure, s.last_failure),
-         failing = COALESCE(d.failing, s.failing)
+         failing = COALESCE(d.failing, s.failing),
+         status_seq = s.status_seq + 1
        FROM jsonb_to_recordset($1::jsonb) AS d(tenant text, id text, sent int, failed int, last_notification timestamptz,
                                               last_success timestamptz, last_failure timestamptz, failing boolean)
        WHERE s.tenant = d.tenant AND s.id = d.id
-       RETURNING s.xmin::text AS x`,
+       RETURNING s.tenant, s.id, s.status_seq AS seq`,
       [
         JSON.stringify(
           deltas.map((d) => ({
@@ -210,6 +211,6 @@ export class SubscriptionStore {
       ],
     );
     this.onWrite?.('hub_subscriptions', deltas.length, deltas.length);
-    return r.rows[0]?.x;
+    return new Map(r.rows.map((x) => [`${x.tenant}\u0000${x.id}`, Number(x.seq)]));
   }
 }
