@@ -467,7 +467,7 @@ export class CitizenService {
     if (this.indicatorTimer) return;
     this.indicatorTimer = setTimeout(() => {
       this.indicatorTimer = undefined;
-      this.publishIndicators().catch((err) => this.log.warn({ err }, 'citizen: indicators failed'));
+      this.publishIndicators().catch((err) => (this.stopping ? this.log.debug({ err }, 'citizen: indicators left for the next run') : this.log.warn({ err }, 'citizen: indicators failed')));
     }, 1000);
     this.indicatorTimer.unref();
   }
@@ -493,7 +493,8 @@ export class CitizenService {
       const { entities } = await this.hub.queryEntities('', { type: 'Commune', ids: codes.map((c) => `urn:ngsi-ld:Commune:${c}`), attrs: ['population2024'], format: 'keyValues', limit: 1000 });
       for (const e of entities) if (typeof e.population2024 === 'number') out.set(e.id.split(':').pop()!, e.population2024);
     } catch (err) {
-      this.log.warn({ err }, 'citizen: could not read commune populations from the hub');
+      if (this.stopping) this.log.debug({ err }, 'citizen: commune populations not read (stopping)');
+      else this.log.warn({ err }, 'citizen: could not read commune populations from the hub');
     }
     return out;
   }

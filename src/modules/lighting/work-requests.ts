@@ -72,7 +72,12 @@ export class ServerNotReadyError extends Error {
 export function inProcessSender(app: FastifyInstance, isReady: () => boolean): Send {
   return async (method, url, body) => {
     if (!isReady()) throw new ServerNotReadyError();
-    const res = await app.inject({ method, url, headers: { [INTERNAL_HEADER]: app.internalToken, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    // The server may have begun closing before this module heard of it (other modules' close hooks run first).
+    const res = await app
+      .inject({ method, url, headers: { [INTERNAL_HEADER]: app.internalToken, 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+      .catch((err: { code?: string }) => {
+        throw err?.code === 'FST_ERR_REOPENED_CLOSE_SERVER' ? new ServerNotReadyError() : err;
+      });
     let parsed: unknown;
     try {
       parsed = res.body ? JSON.parse(res.body) : undefined;
