@@ -29,17 +29,31 @@ export interface TestServer extends RunningServer {
   cleanup(): Promise<void>;
 }
 
-/** A port nobody listens on right now (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for test servers come from a slice of 20000-31999 of this test worker's own, below the range the
+ * OS hands out for port 0 (32768 and up here). A port taken with listen(0) and closed could be given to
+ * another worker before our server bound it: a restarted server then found another test's server
+ * answering its /health, and the test talked to the wrong store.
+ */
+const PORT_SLICE = 1000;
+const PORT_BASE = 20_000 + (Number(process.env.VITEST_POOL_ID ?? 0) % 12) * PORT_SLICE;
+let portCursor = process.pid % PORT_SLICE;
+
+/** A port in this worker's slice that nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORT_SLICE; tries++) {
+    const port = PORT_BASE + (portCursor++ % PORT_SLICE);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_BASE}-${PORT_BASE + PORT_SLICE - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === 'string') return reject(new Error('no port'));
-      srv.close(() => resolve(addr.port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
