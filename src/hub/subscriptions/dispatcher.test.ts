@@ -5,7 +5,7 @@ import { ContextService } from '../jsonld/context-service.ts';
 import { InMemoryContextStore } from '../jsonld/context-store.ts';
 import { DEFAULT_DISPATCHER_OPTIONS, Dispatcher } from './dispatcher.ts';
 import { parseSubscription } from './parse.ts';
-import type { StatusDelta, SubscriptionStore } from './store.ts';
+import { subscriptionKey, type StatusDelta, type SubscriptionStore } from './store.ts';
 import type { Transport } from './transports.ts';
 
 const mapper = await new ContextService({ store: new InMemoryContextStore() }).mapper(undefined);
@@ -39,7 +39,7 @@ function makeRig() {
     applyStatus: async (_tx: unknown, deltas: StatusDelta[]) => {
       if (rig.failWrites) throw new Error('database away');
       rig.written.push(deltas);
-      return new Map(deltas.map((d) => [`${d.tenant}\u0000${d.id}`, rig.written.length]));
+      return new Map(deltas.map((d) => [subscriptionKey(d.tenant, d.id), rig.written.length]));
     },
     oldestPending: async () => [],
   } as unknown as SubscriptionStore;

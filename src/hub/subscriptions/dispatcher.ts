@@ -13,7 +13,7 @@ import type { Db } from '../../platform/db/db.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { EndpointDoc, SubscriptionDoc } from './model.ts';
 import { mergePayloads, notificationMessage } from './notification.ts';
-import type { OutboxRow, StatusDelta, SubscriptionStore } from './store.ts';
+import { subscriptionKey, type OutboxRow, type StatusDelta, type SubscriptionStore } from './store.ts';
 import type { Transport } from './transports.ts';
 
 export interface DispatcherOptions {
@@ -86,14 +86,13 @@ class EndpointQueue {
   constructor(readonly key: string) {}
 }
 
-const subKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
 
 /** How long a committed status flush is remembered for reads sent before it committed. */
 const FLUSH_MEMORY_MS = 10_000;
 
 interface StatusFlush {
   deltas: Map<string, StatusDelta>;
-  /** Each row's status_seq after this flush (once its UPDATE ran), by subKey. */
+  /** Each row's status_seq after this flush (once its UPDATE ran), by subscriptionKey. */
   seqs?: Map<string, number>;
   committedAt?: number;
 }
@@ -187,7 +186,7 @@ export class Dispatcher {
    * flush's transaction saw a recovered subscription as still failed.
    */
   pendingStatus(tenant: string, id: string, statusSeq = 0): StatusDelta | undefined {
-    const key = subKey(tenant, id);
+    const key = subscriptionKey(tenant, id);
     let out: StatusDelta | undefined;
     const add = (d: StatusDelta) => {
       out = out ? mergeDelta(out, d) : { ...d };
@@ -204,10 +203,10 @@ export class Dispatcher {
 
   /** Forgets a deleted subscription's queued rows (the table rows are deleted with it). */
   forget(tenant: string, id: string): void {
-    const key = subKey(tenant, id);
+    const key = subscriptionKey(tenant, id);
     for (const q of this.queues.values()) {
       q.rows = q.rows.filter((r) => {
-        if (subKey(r.tenant, r.subscriptionId) !== key) return true;
+        if (subscriptionKey(r.tenant, r.subscriptionId) !== key) return true;
         this.known.delete(r.id);
         return false;
       });
@@ -263,7 +262,7 @@ export class Dispatcher {
       const rows = await this.deps.store.loadOutbox(this.deps.db, q.key, q.cursor, this.opts.maxQueued);
       const throttles = new Map<string, number>();
       for (const r of rows) {
-        const key = subKey(r.tenant, r.subscriptionId);
+        const key = subscriptionKey(r.tenant, r.subscriptionId);
         if (!throttles.has(key)) {
           const target = await this.deps.lookup(r.tenant, r.subscriptionId);
           throttles.set(key, (target?.doc.throttling ?? 0) * 1000);
@@ -272,7 +271,7 @@ export class Dispatcher {
       q.loading = false;
       // Move the cursor first: the rows just read are at or below it, so offer() takes them.
       if (rows.length) q.cursor = Math.max(q.cursor, rows[rows.length - 1].id);
-      for (const r of rows) this.offer(q, { ...r, throttleMs: throttles.get(subKey(r.tenant, r.subscriptionId))! });
+      for (const r of rows) this.offer(q, { ...r, throttleMs: throttles.get(subscriptionKey(r.tenant, r.subscriptionId))! });
       if (rows.length < this.opts.maxQueued) q.spilled = false;
     } catch (err) {
       ok = false;
@@ -334,7 +333,7 @@ export class Dispatcher {
     const blocked = new Set<string>();
     let waitUntil: number | undefined;
     for (const r of q.rows) {
-      const key = subKey(r.tenant, r.subscriptionId);
+      const key = subscriptionKey(r.tenant, r.subscriptionId);
       if (blocked.has(key)) continue;
       if (q.busy.has(key)) {
         blocked.add(key);
@@ -364,7 +363,7 @@ export class Dispatcher {
 
   private async deliver(q: EndpointQueue, rows: QueuedRow[], coalesce: boolean): Promise<void> {
     const { tenant, subscriptionId } = rows[0];
-    const key = subKey(tenant, subscriptionId);
+    const key = subscriptionKey(tenant, subscriptionId);
     let target: DeliveryTarget | undefined;
     try {
       target = await this.deps.lookup(tenant, subscriptionId);
@@ -438,18 +437,10 @@ export class Dispatcher {
   }
 
   private record(tenant: string, id: string, d: Omit<StatusDelta, 'tenant' | 'id'>): void {
-    const key = subKey(tenant, id);
+    const key = subscriptionKey(tenant, id);
     const cur = this.status.get(key);
-    if (!cur) {
-      this.status.set(key, { tenant, id, ...d });
-      return;
-    }
-    cur.sent += d.sent;
-    cur.failed += d.failed;
-    if (d.lastNotification) cur.lastNotification = d.lastNotification;
-    if (d.lastSuccess) cur.lastSuccess = d.lastSuccess;
-    if (d.lastFailure) cur.lastFailure = d.lastFailure;
-    if (d.failing !== undefined) cur.failing = d.failing;
+    const next = { ...d, tenant, id };
+    this.status.set(key, cur ? mergeDelta(cur, next) : next);
   }
 
   /** Deletes acknowledged rows and writes counters, in one transaction. */

@@ -16,7 +16,7 @@ import { compileMatcher, matchChange, type Matcher } from './match.ts';
 import type { DeliveryStatus, StoredSubscription, SubscriptionDoc } from './model.ts';
 import { changePayload, periodicPayload } from './notification.ts';
 import { mergeUpdate, parseSubscription } from './parse.ts';
-import type { OutboxInsert, SubscriptionStore } from './store.ts';
+import { subscriptionKey, type OutboxInsert, type SubscriptionStore } from './store.ts';
 import type { Transport } from './transports.ts';
 
 /** A subscription ready to match changes: its filter compiled, its @context loaded. */
@@ -156,7 +156,7 @@ export class SubscriptionService {
   // ---- Periodic notifications (timeInterval).
 
   private schedulePeriodic(a: ActiveSubscription): void {
-    const key = `${a.sub.tenant}\u0000${a.sub.doc.id}`;
+    const key = subscriptionKey(a.sub.tenant, a.sub.doc.id);
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     const seconds = a.sub.doc.timeInterval;
@@ -289,7 +289,7 @@ export class SubscriptionService {
     const deleted = await this.deps.db.transaction((tx) => this.deps.store.delete(tx, tenant, id));
     if (!deleted) throw notFound(id);
     this.cache.get(tenant)?.delete(id);
-    const key = `${tenant}\u0000${id}`;
+    const key = subscriptionKey(tenant, id);
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.dispatcher.forget(tenant, id);

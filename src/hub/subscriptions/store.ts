@@ -17,6 +17,9 @@ interface SubscriptionRow {
   status_seq: string | number;
 }
 
+/** One subscription across tenants, as a map key (the dispatcher's, and applyStatus's answer). */
+export const subscriptionKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+
 const iso = (d: Date | string) => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 const isoOpt = (d: Date | string | null) => (d === null ? undefined : iso(d));
 const COLUMNS = 'tenant, doc, context, times_sent, times_failed, last_notification, last_success, last_failure, failing, created_at, modified_at, status_seq';
@@ -179,7 +182,7 @@ export class SubscriptionStore {
     this.onWrite?.('hub_notification_outbox', ids.length, ids.length);
   }
 
-  /** Adds the deltas to the rows and counts the flush in each; returns each row's new count by tenant and id. */
+  /** Adds the deltas to the rows and counts the flush in each; returns each row's new count by subscriptionKey. */
   async applyStatus(db: Queryable, deltas: StatusDelta[]): Promise<Map<string, number>> {
     if (!deltas.length) return new Map();
     const r = await db.query<{ tenant: string; id: string; seq: string | number }>(
@@ -211,6 +214,6 @@ export class SubscriptionStore {
       ],
     );
     this.onWrite?.('hub_subscriptions', deltas.length, deltas.length);
-    return new Map(r.rows.map((x) => [`${x.tenant}\u0000${x.id}`, Number(x.seq)]));
+    return new Map(r.rows.map((x) => [subscriptionKey(x.tenant, x.id), Number(x.seq)]));
   }
 }
