@@ -123,8 +123,13 @@ export class EntityService {
       this.readCache.confirmHit();
       return cached!.json;
     }
-    const json = view.render(found.entity);
-    this.readCache.put(tenant, id, found.version, view.key, json);
+    return this.renderAndKeep(tenant, found.entity, found.version, view);
+  }
+
+  /** Renders an entity in `view` and keeps the JSON in the read cache under its stored version. */
+  private renderAndKeep(tenant: string, entity: StoredEntity, version: string, view: EntityView<StoredEntity>): string {
+    const json = view.render(entity);
+    this.readCache.put(tenant, entity.id, version, view.key, json);
     return json;
   }
 
@@ -236,13 +241,9 @@ export class EntityService {
       let hits = 0;
       const json = rows.map(({ version, entity }) => {
         const hit = this.readCache.get(tenant, entity.id, version, view.key);
-        if (hit !== undefined) {
-          hits++;
-          return hit;
-        }
-        const out = view.render(entity);
-        this.readCache.put(tenant, entity.id, version, view.key, out);
-        return out;
+        if (hit === undefined) return this.renderAndKeep(tenant, entity, version, view);
+        hits++;
+        return hit;
       });
       this.queryHits.note(shape, hits, rows.length);
       return { json, total };
@@ -264,8 +265,7 @@ export class EntityService {
         const again = await this.store.query(this.db, filter, { ...page, count: false });
         return { json: again.entities.map((e) => view.render(e)), total };
       }
-      json[i] = view.render(f.entity);
-      this.readCache.put(tenant, rows[i].id, f.version, view.key, json[i]);
+      json[i] = this.renderAndKeep(tenant, f.entity, f.version, view);
     }
     return { json, total };
   }
