@@ -456,8 +456,7 @@ export class CitizenService {
         }
       } catch (err) {
         // What is not synced stays marked so and is written at the next start (or the next retry).
-        if (this.stopping) this.log.debug({ err }, 'citizen: hub sync left for the next start');
-        else this.log.warn({ err }, 'citizen: hub sync failed; will retry');
+        this.warnUnlessStopping(err, 'citizen: hub sync failed; will retry');
       }
     });
     return this.syncing;
@@ -467,7 +466,7 @@ export class CitizenService {
     if (this.indicatorTimer) return;
     this.indicatorTimer = setTimeout(() => {
       this.indicatorTimer = undefined;
-      this.publishIndicators().catch((err) => (this.stopping ? this.log.debug({ err }, 'citizen: indicators left for the next run') : this.log.warn({ err }, 'citizen: indicators failed')));
+      this.publishIndicators().catch((err) => this.warnUnlessStopping(err, 'citizen: indicators failed'));
     }, 1000);
     this.indicatorTimer.unref();
   }
@@ -493,8 +492,7 @@ export class CitizenService {
       const { entities } = await this.hub.queryEntities('', { type: 'Commune', ids: codes.map((c) => `urn:ngsi-ld:Commune:${c}`), attrs: ['population2024'], format: 'keyValues', limit: 1000 });
       for (const e of entities) if (typeof e.population2024 === 'number') out.set(e.id.split(':').pop()!, e.population2024);
     } catch (err) {
-      if (this.stopping) this.log.debug({ err }, 'citizen: commune populations not read (stopping)');
-      else this.log.warn({ err }, 'citizen: could not read commune populations from the hub');
+      this.warnUnlessStopping(err, 'citizen: could not read commune populations from the hub');
     }
     return out;
   }
@@ -503,6 +501,12 @@ export class CitizenService {
   async purgeContacts(): Promise<number> {
     const before = new Date(this.now().getTime() - this.config.contactRetentionDays * 86_400_000);
     return this.store.deleteOldContacts(this.db, before);
+  }
+
+  /** A hub call failing while the server stops is the server closing, not the hub failing: debug, not warn. */
+  private warnUnlessStopping(err: unknown, message: string): void {
+    if (this.stopping) this.log.debug({ err }, `${message} (stopping; done at the next start)`);
+    else this.log.warn({ err }, message);
   }
 
   async stop() {
