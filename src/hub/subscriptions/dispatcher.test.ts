@@ -67,13 +67,23 @@ const until = async (what: string, ok: () => boolean) => {
   }
 };
 
+/** A started dispatcher whose subscription's first notification has failed; stopped after `body`. */
+async function withFailedSubscription(body: (rig: ReturnType<typeof makeRig>['rig'], dispatcher: Dispatcher) => Promise<void>) {
+  const { rig, dispatcher } = makeRig();
+  await dispatcher.start();
+  try {
+    dispatcher.enqueue([{ id: 1, tenant: '', subscriptionId: SUB, endpoint: ENDPOINT, payload: { data: [{ id: 'urn:x:1' }] }, throttleMs: 0 }]);
+    await until('a failure', () => dispatcher.pendingStatus('', SUB)?.failing === true);
+    await body(rig, dispatcher);
+  } finally {
+    rig.release();
+    await dispatcher.stop();
+  }
+}
+
 describe('Dispatcher status', () => {
   it('a subscription deleted while its flush fails does not get its counters back', async () => {
-    const { rig, dispatcher } = makeRig();
-    await dispatcher.start();
-    try {
-      dispatcher.enqueue([{ id: 1, tenant: '', subscriptionId: SUB, endpoint: ENDPOINT, payload: { data: [{ id: 'urn:x:1' }] }, throttleMs: 0 }]);
-      await until('a failure', () => dispatcher.pendingStatus('', SUB)?.failing === true);
+    await withFailedSubscription(async (rig, dispatcher) => {
       rig.failWrites = true;
       rig.hold();
       const flushing = dispatcher.flush();
@@ -81,18 +91,11 @@ describe('Dispatcher status', () => {
       rig.release();
       await flushing;
       expect(dispatcher.pendingStatus('', SUB)).toBeUndefined();
-    } finally {
-      rig.release();
-      await dispatcher.stop();
-    }
+    });
   });
 
   it('shows a recovery at once, also while the flush that writes it is still running', async () => {
-    const { rig, dispatcher } = makeRig();
-    await dispatcher.start();
-    try {
-      dispatcher.enqueue([{ id: 1, tenant: '', subscriptionId: SUB, endpoint: ENDPOINT, payload: { data: [{ id: 'urn:x:1' }] }, throttleMs: 0 }]);
-      await until('a failure', () => dispatcher.pendingStatus('', SUB)?.failing === true);
+    await withFailedSubscription(async (rig, dispatcher) => {
       await dispatcher.flush();
       rig.failing = false;
       await until('the delivery', () => dispatcher.pendingStatus('', SUB)?.failing === false);
@@ -113,9 +116,6 @@ describe('Dispatcher status', () => {
       expect(dispatcher.pendingStatus('', SUB, 1)).toMatchObject({ failing: false, sent: 1 });
       expect(dispatcher.pendingStatus('', SUB, 2)).toBeUndefined();
       expect(rig.written.at(-1)).toEqual([expect.objectContaining({ id: SUB, sent: 1, failed: 0, failing: false })]);
-    } finally {
-      rig.release();
-      await dispatcher.stop();
-    }
+    });
   });
 });
