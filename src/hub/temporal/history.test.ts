@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEntity } from '../entities/model.ts';
-import { historyOf } from './history.ts';
+import { historyOf, newInstanceId, timeOrderedUuid } from './history.ts';
 
 const P = 'https://x/power';
 const S = 'https://x/status';
@@ -50,5 +50,28 @@ describe('historyOf', () => {
     const retyped = { ...before, types: ['https://x/Lamp', 'https://x/Smart'] };
     expect(historyOf([{ kind: 'updated', before, after: retyped }]).registry[0].keep).toBe(false);
     expect(historyOf([{ kind: 'deleted', before }])).toEqual({ instances: [], registry: [] });
+  });
+});
+
+describe('timeOrderedUuid', () => {
+  it('is a version-7 UUID whose first 48 bits are the milliseconds', () => {
+    const t = Date.UTC(2026, 10, 26, 14, 0, 0, 123);
+    const id = timeOrderedUuid(t);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(t);
+  });
+
+  it('sorts by time, as text (the instance-id index grows at its right edge)', () => {
+    const ids = [0, 1, 255, 256, 4096, Date.UTC(2001, 0, 1), Date.UTC(2026, 0, 1), 2 ** 48 - 1].map((t) => timeOrderedUuid(t));
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('differs within one millisecond', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => timeOrderedUuid(42)));
+    expect(ids.size).toBe(1000);
+  });
+
+  it('names attribute instances as URNs', () => {
+    expect(newInstanceId()).toMatch(/^urn:ngsi-ld:attribute-instance:[0-9a-f-]{36}$/);
   });
 });
