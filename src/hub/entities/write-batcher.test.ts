@@ -95,4 +95,24 @@ describe('WriteBatcher', () => {
     expect(change?.before?.attrs['urn:a:count'][0].value).toBe(200);
     expect(change?.after?.attrs['urn:a:count'][0].value).toBe(201);
   });
+
+  it('beside a transaction in flight, starts another only for a group of writes', async () => {
+    const groups: number[] = [];
+    const grouping = new WriteBatcher(t.db, store, {
+      maxInFlight: 4,
+      minGroup: 5,
+      notify: async (_tx, _tenant, changes) => {
+        groups.push(changes.length);
+      },
+    });
+    const create = (n: number) => grouping.submit('g', `urn:g:${n}`, { kind: 'create', entity: entity(`urn:g:${n}`, n) });
+    // One write alone goes at once; three more wait for it (fewer than a group), then go together.
+    await Promise.all([create(1), create(2), create(3), create(4)]);
+    expect(groups).toEqual([1, 3]);
+    // Eleven at once: the first goes alone, then two more transactions start as groups of five fill up.
+    groups.length = 0;
+    await Promise.all(Array.from({ length: 11 }, (_, i) => create(10 + i)));
+    expect(groups).toEqual([1, 5, 5]);
+    expect((await store.getMany(t.db, 'g', Array.from({ length: 15 }, (_, i) => `urn:g:${i < 4 ? i + 1 : i + 6}`))).size).toBe(15);
+  });
 });

@@ -30,6 +30,8 @@ export interface WriteBatcherOptions {
   maxBatch?: number;
   /** Transactions in flight at once (PostgreSQL has a pool; PGlite one connection). */
   maxInFlight?: number;
+  /** Writes that must be waiting before another transaction starts beside one in flight. */
+  minGroup?: number;
   clock?: () => Date;
   notify: (tx: Parameters<Parameters<Db['transaction']>[0]>[0], tenant: string, changes: EntityChange[]) => Promise<void>;
   /** Called once the transaction holding these changes has committed. */
@@ -50,6 +52,7 @@ export class WriteBatcher {
   private readonly busy = new Set<string>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly minGroup: number;
   private readonly clock: () => Date;
 
   constructor(
@@ -59,6 +62,7 @@ export class WriteBatcher {
   ) {
     this.maxBatch = opts.maxBatch ?? 256;
     this.maxInFlight = opts.maxInFlight ?? (db.driver === 'postgres' ? 4 : 1);
+    this.minGroup = opts.minGroup ?? 16;
     this.clock = opts.clock ?? (() => new Date());
   }
 
@@ -71,6 +75,11 @@ export class WriteBatcher {
 
   private pump() {
     while (this.inFlight < this.maxInFlight && this.queue.length) {
+      // Beside a transaction in flight, a new one starts only for a group of writes: a transaction
+      // costs its statements whatever it holds, and starting one per write as soon as a slot was free
+      // made most transactions hold a single create (p50 1, at 760 creates/s; in groups of 16, 1,250/s).
+      // A write never waits for more than the transactions in flight: each one's end starts the next.
+      if (this.inFlight > 0 && this.queue.length < Math.min(this.minGroup, this.maxBatch)) return;
       // An entity is in at most one transaction at a time, so its writes commit in arrival order
       // (and a create is visible to the writes queued after it).
       const batch: Pending[] = [];
