@@ -86,7 +86,7 @@ export class EntityService {
 
   private async notify(tx: Queryable, tenant: string, changes: EntityChange[]) {
     if (!changes.length) return;
-    for (const l of this.listeners) await l(tx, tenant, changes);
+    await Promise.all(this.listeners.map((l) => l(tx, tenant, changes)));
   }
 
   async assertTenant(tenant: string): Promise<void> {

@@ -170,7 +170,10 @@ export class WriteBatcher {
           return { ok: false, value: err };
         }
       });
-      for (const [tenant, ids] of byTenant) {
+      // Every tenant's writes and their listeners' (history, notification outbox) are issued together:
+      // they run in the order issued, in one round trip on PostgreSQL (deletes before inserts, so an
+      // entity deleted and created again in this batch is replaced).
+      const written = [...byTenant].map(async ([tenant, ids]) => {
         const toDelete: string[] = [];
         const toInsert: StoredEntity[] = [];
         const toUpdate: StoredEntity[] = [];
@@ -182,15 +185,18 @@ export class WriteBatcher {
           if (after && (!before || deleted.has(k))) toInsert.push(after);
           else if (after && before && after !== before) toUpdate.push(after);
         }
-        await this.store.deleteMany(tx, tenant, toDelete);
-        const inserted = await this.store.insertMany(tx, tenant, toInsert);
+        const list = changes.get(tenant);
+        const [, inserted] = await Promise.all([
+          this.store.deleteMany(tx, tenant, toDelete),
+          this.store.insertMany(tx, tenant, toInsert),
+          this.store.updateMany(tx, tenant, toUpdate),
+          list?.length ? this.opts.notify(tx, tenant, list) : undefined,
+        ]);
         // Another writer (a batch operation, another process) created one of them meanwhile:
         // roll back and let flush() replay the operations one by one against the new state.
         if (inserted.size !== toInsert.length) throw new Error('concurrent create; replaying one by one');
-        await this.store.updateMany(tx, tenant, toUpdate);
-        const list = changes.get(tenant);
-        if (list?.length) await this.opts.notify(tx, tenant, list);
-      }
+      });
+      await Promise.all(written);
       return { outcomes, committed: changes };
     });
   }

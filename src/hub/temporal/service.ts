@@ -58,8 +58,7 @@ export class TemporalService {
   /** EntityService change listener: history rows written in the same transaction as the change. */
   readonly record = async (tx: Queryable, tenant: string, changes: EntityChange[]): Promise<void> => {
     const { instances, registry } = historyOf(changes);
-    await this.store.upsertRegistry(tx, tenant, registry);
-    await this.addInstances(tx, tenant, instances);
+    await Promise.all([this.store.upsertRegistry(tx, tenant, registry), this.addInstances(tx, tenant, instances)]);
   };
 
   /**

@@ -311,30 +311,33 @@ export class TemporalStore {
       seen.add(k);
       newSeries.push({ entity_id: r.entityId, attr: r.attr, dataset_id: r.datasetId });
     }
-    if (newSeries.length) {
-      // RETURNING names only the rows inserted here: a series another transaction holds is waited for and left out.
-      const r = await db.query<{ entity_id: string; attr: string; dataset_id: string }>(
-        `INSERT INTO hub_temporal_series (tenant, entity_id, attr, dataset_id)
-         SELECT $1, s.entity_id, s.attr, s.dataset_id FROM jsonb_to_recordset($2::jsonb) AS s(entity_id text, attr text, dataset_id text)
-         ON CONFLICT DO NOTHING
-         RETURNING entity_id, attr, dataset_id`,
-        [tenant, JSON.stringify(newSeries)],
-        { prepare: 'hub.temporal.series-insert-returning' },
-      );
-      for (const x of r.rows) created.add(seriesKey({ entityId: x.entity_id, attr: x.attr, datasetId: x.dataset_id }));
-    }
-    await db.query(
-      `INSERT INTO ${PARENT} (tenant, entity_id, attr, dataset_id, instance_id, ts, observed_at, created_at, modified_at, kind, value, num)
-       SELECT $1, r.e, r.a, r.d, r.i, r.ts, r.o, r.c, r.m, r.k, r.v, r.n
-       FROM jsonb_to_recordset($2::jsonb) AS r(e text, a text, d text, i text, ts timestamptz, o timestamptz, c timestamptz, m timestamptz, k text, v jsonb, n float8)`,
-      [
-        tenant,
-        JSON.stringify(
-          records.map((r) => ({ e: r.entityId, a: r.attr, d: r.datasetId, i: r.instanceId, ts: r.ts, o: r.observedAt ?? null, c: r.createdAt, m: r.modifiedAt, k: r.kind, v: r.value, n: r.num })),
-        ),
-      ],
-      { prepare: 'hub.temporal.instances-insert' },
-    );
+    // Both statements go out together (one round trip on PostgreSQL); the series insert runs first.
+    // RETURNING names only the series inserted here: one another transaction holds is waited for and left out.
+    const [inserted] = await Promise.all([
+      newSeries.length
+        ? db.query<{ entity_id: string; attr: string; dataset_id: string }>(
+            `INSERT INTO hub_temporal_series (tenant, entity_id, attr, dataset_id)
+             SELECT $1, s.entity_id, s.attr, s.dataset_id FROM jsonb_to_recordset($2::jsonb) AS s(entity_id text, attr text, dataset_id text)
+             ON CONFLICT DO NOTHING
+             RETURNING entity_id, attr, dataset_id`,
+            [tenant, JSON.stringify(newSeries)],
+            { prepare: 'hub.temporal.series-insert-returning' },
+          )
+        : undefined,
+      db.query(
+        `INSERT INTO ${PARENT} (tenant, entity_id, attr, dataset_id, instance_id, ts, observed_at, created_at, modified_at, kind, value, num)
+         SELECT $1, r.e, r.a, r.d, r.i, r.ts, r.o, r.c, r.m, r.k, r.v, r.n
+         FROM jsonb_to_recordset($2::jsonb) AS r(e text, a text, d text, i text, ts timestamptz, o timestamptz, c timestamptz, m timestamptz, k text, v jsonb, n float8)`,
+        [
+          tenant,
+          JSON.stringify(
+            records.map((r) => ({ e: r.entityId, a: r.attr, d: r.datasetId, i: r.instanceId, ts: r.ts, o: r.observedAt ?? null, c: r.createdAt, m: r.modifiedAt, k: r.kind, v: r.value, n: r.num })),
+          ),
+        ],
+        { prepare: 'hub.temporal.instances-insert' },
+      ),
+    ]);
+    for (const x of inserted?.rows ?? []) created.add(seriesKey({ entityId: x.entity_id, attr: x.attr, datasetId: x.dataset_id }));
     // Mark series as known only now: if this statement failed, the transaction rolled back.
     if (this.series.size > MAX_KNOWN_SERIES) this.series.clear();
     for (const k of seen) this.series.add(k);

@@ -12,7 +12,12 @@ export interface QueryOptions {
   prepare?: string;
 }
 
-/** Something SQL can be sent to: the database itself or an open transaction. */
+/**
+ * Something SQL can be sent to: the database itself or an open transaction. In a transaction, statements
+ * issued without awaiting the previous one run in the order issued; PostgreSQL receives them together
+ * (pipeline mode), which saves a round trip per statement. If one fails, the transaction is aborted:
+ * the ones after it fail too.
+ */
 export interface Queryable {
   /**
    * `opts.prepare` names a statement whose text never changes (a hot one: get by id...): PostgreSQL parses

@@ -62,17 +62,22 @@ parentPort.on('message', (msg) => {
       return;
     case 'begin': {
       let finish;
+      // A transaction's statements run one after the other, in the order sent, even when the caller
+      // sent the next before the previous answered (as on PostgreSQL's pipeline).
+      let previous = Promise.resolve();
       pg.transaction(
         (tx) =>
           new Promise((resolve, reject) => {
             transactions.set(msg.tx, (m) => {
               if (m.op === 'commit') {
                 finish = m.id;
-                resolve();
+                previous.then(() => resolve());
               } else if (m.op === 'rollback') {
                 finish = m.id;
-                reject(ROLLBACK);
-              } else run(tx, m).then((r) => reply(m.id, true, r), (e) => reply(m.id, false, e));
+                previous.then(() => reject(ROLLBACK));
+              } else {
+                previous = previous.then(() => run(tx, m).then((r) => reply(m.id, true, r), (e) => reply(m.id, false, e)));
+              }
             });
             reply(msg.id, true, null);
           }),

@@ -7,7 +7,9 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
 /** PostgreSQL 15 + PostGIS 3.3 over a connection pool; creates the extension itself. */
 export async function openPostgres(url: string, poolSize = 20, opts: { prepared?: boolean } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Pipeline mode: statements issued without awaiting the previous one go out together, and their
+  // answers come back in order (a transaction's BEGIN travels with its first statement).
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, pipeline: true });
   pool.on('error', () => {
     /* idle client errors surface on the next query */
   });
@@ -67,8 +69,12 @@ class PostgresDb implements Db {
     });
     const undo: (() => void)[] = [];
     try {
-      await client.query('BEGIN');
+      // Not awaited: BEGIN goes out with the transaction's first statement. BEGIN itself only fails when
+      // the session does (then so does every statement after it), and its error is still awaited below.
+      const begun = client.query('BEGIN');
+      begun.catch(() => undefined);
       const result = await fn({ ...wrap(client, this.prepared, this.activity), onRollback: (f) => void undo.push(f) });
+      await begun;
       await client.query('COMMIT');
       return result;
     } catch (err) {
