@@ -89,8 +89,8 @@ export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, i
     priming = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => service.primeFromHub())
       .then((n) => n && log.info({ lamps: n }, 'lighting: watching lamps for silence'))
-      .then(() => service.openMissingWorkRequests())
-      .then((n) => n && log.info({ workRequests: n }, 'lighting: opened the work requests missing for open alerts'))
+      .then(() => service.catchUpWorkRequests())
+      .then((n) => (n.opened || n.resolved) && log.info(n, 'lighting: caught up with work requests (opened for open alerts, resolved for cleared ones)'))
       .catch((err) => log.error({ err }, 'lighting: reading lamps from the hub failed'));
     sweep = setInterval(() => service.sweep(), SWEEP_EVERY_MS);
     sweep.unref();

@@ -223,13 +223,22 @@ describe('/api/lighting', () => {
     }, new WorkRequests(inProcessSender(m.app, () => true)));
     await next.init((term) => term);
     await next.primeFromHub();
-    expect(await next.openMissingWorkRequests()).toBeGreaterThanOrEqual(1);
+    expect((await next.catchUpWorkRequests()).opened).toBeGreaterThanOrEqual(1);
     const open = (await call('GET', '/api/lighting/alerts?open=true')).body.items.find((a: { id: string }) => a.id === noData.alert.id);
     expect(open.workRequestId).toEqual(expect.any(String));
     const wr = await call('GET', `/api/citizen/requests/${open.workRequestId}`);
     expect(wr.status).toBe(200);
     // Asked once: a second pass finds nothing missing.
-    expect(await next.openMissingWorkRequests()).toBe(0);
+    expect(await next.catchUpWorkRequests()).toEqual({ opened: 0, resolved: 0 });
+
+    // The lamp reports again while the server stops: the alert is cleared, but citizen services cannot be told.
+    const cleared = await new LightingStore().clear(m.db, noData.alert.lampId, 'noData', new Date().toISOString());
+    expect(cleared?.workRequestId).toBe(open.workRequestId);
+    expect((await call('GET', `/api/citizen/requests/${open.workRequestId}`)).body.status).toBe('open');
+    // The next start marks its work request fixed, once.
+    expect(await next.catchUpWorkRequests()).toEqual({ opened: 0, resolved: 1 });
+    expect((await call('GET', `/api/citizen/requests/${open.workRequestId}`)).body.status).toBe('closed');
+    expect(await next.catchUpWorkRequests()).toEqual({ opened: 0, resolved: 0 });
   });
 
   it('sends commands to a group of lamps through the IoT agent and shows their status', async () => {

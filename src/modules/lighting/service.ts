@@ -470,31 +470,38 @@ export class LightingService {
   }
 
   /**
-   * Open alerts without a work request (the citizen module was unreachable, or the server stopped before
-   * it was asked) are asked for again; run after start, once the lamps' places are known. Queued behind
-   * the alerts being recorded, so an alert is never asked for twice at once.
+   * What citizen services missed while they were unreachable or the server stopped: open alerts without a
+   * work request are asked for one, and cleared alerts whose work request is still open have it marked
+   * fixed. Run after start, once the lamps' places are known. Queued behind the alerts being recorded, so
+   * an alert is never sent twice at once.
    */
-  openMissingWorkRequests(): Promise<number> {
-    let opened = 0;
+  catchUpWorkRequests(): Promise<{ opened: number; resolved: number }> {
+    const done = { opened: 0, resolved: 0 };
     this.queue = this.queue
       .then(async () => {
         if (!this.workRequests) return;
         for (const a of await this.store.openAlerts(this.db)) {
           const spec = this.lamps.get(a.lampId)?.spec;
           if (a.workRequestId || !spec) continue;
-          if ((await this.openWorkRequest(a, spec)).workRequestId) opened++;
+          if ((await this.openWorkRequest(a, spec)).workRequestId) done.opened++;
         }
+        for (const a of await this.store.unresolvedWorkRequests(this.db)) if (await this.resolveWorkRequest(a)) done.resolved++;
       })
-      .catch((err) => this.log.error({ err }, 'lighting: asking again for missing work requests failed'));
-    return this.queue.then(() => opened);
+      .catch((err) => this.log.error({ err }, 'lighting: catching up with work requests failed'));
+    return this.queue.then(() => done);
   }
 
-  private async resolveWorkRequest(row: AlertRow): Promise<void> {
-    if (!this.workRequests) return;
+  /** Marks the work request of a cleared alert fixed; false if it could not (asked again at the next start). */
+  private async resolveWorkRequest(row: AlertRow): Promise<boolean> {
+    if (!this.workRequests) return false;
     try {
       await this.workRequests.resolve(row);
+      await this.store.setWorkRequestResolved(this.db, row.id);
+      return true;
     } catch (err) {
-      this.log.warn({ err, alert: row.id, workRequest: row.workRequestId }, 'lighting: could not resolve the work request of the alert');
+      if (err instanceof ServerNotReadyError) this.log.debug({ alert: row.id }, 'lighting: work request resolve left for the next start');
+      else this.log.warn({ err, alert: row.id, workRequest: row.workRequestId }, 'lighting: could not resolve the work request of the alert');
+      return false;
     }
   }
 

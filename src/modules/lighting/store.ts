@@ -76,6 +76,17 @@ export class LightingStore {
     await q.query('UPDATE lighting_alerts SET work_request_id = $2, updated_at = now() WHERE id = $1', [alertId, workRequestId]);
   }
 
+  async setWorkRequestResolved(q: Queryable, alertId: string): Promise<void> {
+    await q.query('UPDATE lighting_alerts SET work_request_resolved_at = now(), updated_at = now() WHERE id = $1', [alertId]);
+  }
+
+  /** Cleared alerts whose work request was not marked fixed yet. */
+  async unresolvedWorkRequests(q: Queryable): Promise<AlertRow[]> {
+    return (
+      await q.query('SELECT * FROM lighting_alerts WHERE cleared_at IS NOT NULL AND work_request_id IS NOT NULL AND work_request_resolved_at IS NULL')
+    ).rows.map(alertOf);
+  }
+
   async openAlerts(q: Queryable): Promise<AlertRow[]> {
     return (await q.query('SELECT * FROM lighting_alerts WHERE cleared_at IS NULL')).rows.map(alertOf);
   }
