@@ -4,6 +4,7 @@ import { deleteAttribute, applyAttributes, mergeAttributes, mergeInstance, stamp
 import type { AttributeInstance, StoredEntity } from './model.ts';
 import type { EntityInput } from './parse.ts';
 import type { EntityFilter, EntityStore } from './store.ts';
+import { ReadBatcher } from './read-batcher.ts';
 import { WriteBatcher } from './write-batcher.ts';
 import { EntityReadCache, QueryHitRates, type EntityView } from './read-cache.ts';
 import type { Problem } from '../../platform/http/problem.ts';
@@ -41,6 +42,7 @@ export class EntityService {
   private readonly listeners: ChangeListener[] = [];
   private readonly committedListeners: CommittedListener[] = [];
   private readonly writes: WriteBatcher;
+  private readonly reads: ReadBatcher;
   /** Per query shape, how often the read cache answers (see queryJson). */
   private readonly queryHits = new QueryHitRates();
 
@@ -51,6 +53,7 @@ export class EntityService {
     /** Rendered entities by row version (read-cache.ts); size 0 = every read renders. */
     readonly readCache = new EntityReadCache(0),
   ) {
+    this.reads = new ReadBatcher(db, store);
     this.writes = new WriteBatcher(db, store, {
       clock,
       notify: (tx, tenant, changes) => this.notify(tx, tenant, changes),
@@ -117,7 +120,7 @@ export class EntityService {
   async retrieveJson(tenant: string, id: string, view: EntityView<StoredEntity>): Promise<string> {
     await this.assertTenant(tenant);
     const cached = this.readCache.enabled ? this.readCache.peek(tenant, id, view.key) : undefined;
-    const found = await this.store.getIfChanged(this.db, tenant, id, cached?.version ?? '');
+    const found = await this.reads.get(tenant, id, cached?.version ?? '');
     if (!found) throw notFound(id);
     if (!found.entity) {
       this.readCache.confirmHit();

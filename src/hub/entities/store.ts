@@ -108,6 +108,30 @@ export class EntityStore {
     return row.same ? { version: row.v } : { version: row.v, entity: toEntity({ ...row, id }) };
   }
 
+  /**
+   * getIfChanged for many ids of one tenant in one statement; the answers in the order asked (an id asked
+   * twice is answered twice).
+   */
+  async getManyIfChanged(
+    db: Queryable,
+    tenant: string,
+    items: { id: string; knownVersion: string }[],
+  ): Promise<({ version: string; entity?: StoredEntity } | undefined)[]> {
+    const r = await db.query<EntityRow & { n: number; v: string; same: boolean }>(
+      `SELECT k.n::int AS n, e.id, e.v, e.v = k.known AS same,
+              CASE WHEN e.v = k.known THEN NULL ELSE e.types END AS types, CASE WHEN e.v = k.known THEN NULL ELSE e.scopes END AS scopes,
+              CASE WHEN e.v = k.known THEN NULL ELSE e.doc END AS doc, e.created_at, e.modified_at
+       FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(id, known, n)
+       JOIN LATERAL (SELECT id, types, scopes, doc, created_at, modified_at, ${VERSION} AS v
+                     FROM hub_entities WHERE tenant = $1 AND id = k.id) e ON true`,
+      [tenant, items.map((i) => i.id), items.map((i) => i.knownVersion)],
+      { prepare: 'hub.entities.get-many-if-changed' },
+    );
+    const out: ({ version: string; entity?: StoredEntity } | undefined)[] = new Array(items.length).fill(undefined);
+    for (const row of r.rows) out[row.n - 1] = row.same ? { version: row.v } : { version: row.v, entity: toEntity(row) };
+    return out;
+  }
+
   /** Entities by id with their versions (rows of a query the read cache did not hold). */
   async getManyVersioned(db: Queryable, tenant: string, ids: string[]): Promise<Map<string, { version: string; entity: StoredEntity }>> {
     const r = await db.query<EntityRow & { v: string }>(
