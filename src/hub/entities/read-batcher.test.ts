@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counterEntity } from '../../../test/support/entities.ts';
 import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
 import type { Db } from '../../platform/db/db.ts';
 import { migrate } from '../../platform/db/migrator.ts';
 import { hubMigrations } from '../index.ts';
-import type { StoredEntity } from './model.ts';
 import { ReadBatcher } from './read-batcher.ts';
 import { EntityStore } from './store.ts';
 
-const T = '2026-01-01T00:00:00.000Z';
-const entity = (id: string, value: number): StoredEntity => ({
-  id,
-  types: ['urn:t:Counter'],
-  scopes: [],
-  attrs: { 'urn:a:count': [{ type: 'Property', value }] },
-  createdAt: T,
-  modifiedAt: T,
-});
+const entity = counterEntity;
 
 describe('ReadBatcher', () => {
   let t: TestDb;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counterEntity } from '../../../test/support/entities.ts';
 import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
 import { migrate } from '../../platform/db/migrator.ts';
 import { Problem } from '../../platform/http/problem.ts';
@@ -8,15 +9,7 @@ import type { EntityChange } from './service.ts';
 import { EntityStore } from './store.ts';
 import { WriteBatcher } from './write-batcher.ts';
 
-const T = '2026-01-01T00:00:00.000Z';
-const entity = (id: string, value: number): StoredEntity => ({
-  id,
-  types: ['urn:t:Counter'],
-  scopes: [],
-  attrs: { 'urn:a:count': [{ type: 'Property', value }] },
-  createdAt: T,
-  modifiedAt: T,
-});
+const entity = counterEntity;
 const increment = (by: number) => ({
   kind: 'modify' as const,
   change: (cur: StoredEntity, now: string) => {
