@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../platform/db/db.ts';
+import { allSettledOrThrow, type Db, type Queryable } from '../../platform/db/db.ts';
 import { HubErrors } from '../errors.ts';
 import { deleteAttribute, applyAttributes, mergeAttributes, mergeInstance, stampAll, type NotUpdated } from './merge.ts';
 import type { AttributeInstance, StoredEntity } from './model.ts';
@@ -89,7 +89,7 @@ export class EntityService {
 
   private async notify(tx: Queryable, tenant: string, changes: EntityChange[]) {
     if (!changes.length) return;
-    await Promise.all(this.listeners.map((l) => l(tx, tenant, changes)));
+    await allSettledOrThrow(this.listeners.map((l) => l(tx, tenant, changes)));
   }
 
   async assertTenant(tenant: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Db } from '../../platform/db/db.ts';
+import { allSettledOrThrow, type Db } from '../../platform/db/db.ts';
 import { HubErrors } from '../errors.ts';
 import type { StoredEntity } from './model.ts';
 import type { EntityChange } from './service.ts';
@@ -186,7 +186,7 @@ export class WriteBatcher {
           else if (after && before && after !== before) toUpdate.push(after);
         }
         const list = changes.get(tenant);
-        const [, inserted] = await Promise.all([
+        const [, inserted] = await allSettledOrThrow([
           this.store.deleteMany(tx, tenant, toDelete),
           this.store.insertMany(tx, tenant, toInsert),
           this.store.updateMany(tx, tenant, toUpdate),
@@ -196,7 +196,7 @@ export class WriteBatcher {
         // roll back and let flush() replay the operations one by one against the new state.
         if (inserted.size !== toInsert.length) throw new Error('concurrent create; replaying one by one');
       });
-      await Promise.all(written);
+      await allSettledOrThrow(written);
       return { outcomes, committed: changes };
     });
   }

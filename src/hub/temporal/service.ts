@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../../platform/db/db.ts';
+import { allSettledOrThrow, type Db, type Queryable } from '../../platform/db/db.ts';
 import { HubErrors } from '../errors.ts';
 import { mergeInstance } from '../entities/merge.ts';
 import type { AttributeInstance } from '../entities/model.ts';
@@ -58,7 +58,9 @@ export class TemporalService {
   /** EntityService change listener: history rows written in the same transaction as the change. */
   readonly record = async (tx: Queryable, tenant: string, changes: EntityChange[]): Promise<void> => {
     const { instances, registry } = historyOf(changes);
-    await Promise.all([this.store.upsertRegistry(tx, tenant, registry), this.addInstances(tx, tenant, instances)]);
+    // Registry and history rows go out together; a repack (its planner settings, its lock) comes after both.
+    const [, created] = await allSettledOrThrow([this.store.upsertRegistry(tx, tenant, registry), this.store.insertInstances(tx, tenant, instances)]);
+    await this.repackLate(tx, tenant, instances, created);
   };
 
   /**
@@ -67,7 +69,10 @@ export class TemporalService {
    * new entity with old observedAt times costs no pack lock and no repack.
    */
   private async addInstances(tx: Queryable, tenant: string, records: InstanceRecord[]): Promise<void> {
-    const created = await this.store.insertInstances(tx, tenant, records);
+    await this.repackLate(tx, tenant, records, await this.store.insertInstances(tx, tenant, records));
+  }
+
+  private async repackLate(tx: Queryable, tenant: string, records: InstanceRecord[], created: Set<string>): Promise<void> {
     const late = created.size ? records.filter((r) => !created.has(seriesKey(r))) : records;
     await this.repack(tx, tenant, closedDays(late, this.clock().getTime()));
   }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db/db.ts';
+import { allSettledOrThrow, type Queryable } from '../../platform/db/db.ts';
 import { HubErrors } from '../errors.ts';
 import type { EntityFilter } from '../entities/store.ts';
 import { isCalendar, toPgInterval } from './duration.ts';
@@ -313,7 +313,7 @@ export class TemporalStore {
     }
     // Both statements go out together (one round trip on PostgreSQL); the series insert runs first.
     // RETURNING names only the series inserted here: one another transaction holds is waited for and left out.
-    const [inserted] = await Promise.all([
+    const [inserted] = await allSettledOrThrow([
       newSeries.length
         ? db.query<{ entity_id: string; attr: string; dataset_id: string }>(
             `INSERT INTO hub_temporal_series (tenant, entity_id, attr, dataset_id)

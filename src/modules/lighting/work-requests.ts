@@ -57,7 +57,9 @@ export class WorkRequests {
     const res = await this.send('POST', `/api/citizen/work-requests/${SOURCE}/${encodeURIComponent(a.id)}/resolve`, {
       note: `Telemetry shows the lamp normal again since ${a.clearedAt ?? 'now'} (lighting alert ${a.id} cleared).`,
     });
-    if (res.status !== 200) throw new Error(`citizen work request: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    // 404: citizen services hold no such request any more (deleted by hand): nothing is left to resolve,
+    // and asking again at every start would never succeed.
+    if (res.status !== 200 && res.status !== 404) throw new Error(`citizen work request: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { allSettledOrThrow } from './db.ts';
 import { migrate } from './migrator.ts';
 
 // One suite for the Db interface, run per driver: `npm test` (PGlite) and `npm run test:pg` (PostgreSQL).
@@ -84,6 +85,55 @@ describe(`Db driver (${process.env.MADINA_TEST_DB ?? 'pglite'})`, () => {
       }),
     ).rejects.toThrow();
     expect(undone).toEqual(['thrown', 'failed SQL']);
+  });
+
+  it('runs statements issued together in the order issued, inside the transaction', async () => {
+    await t.db.exec('CREATE TABLE together (n int PRIMARY KEY, v text)');
+    const r = await t.db.transaction(async (tx) => {
+      const sent = [
+        tx.query("INSERT INTO together VALUES (1, 'a')"),
+        tx.query("UPDATE together SET v = 'b' WHERE n = 1"),
+        tx.query('DELETE FROM together WHERE n = 1'),
+        tx.query("INSERT INTO together VALUES (1, 'c')"),
+        tx.query<{ v: string }>('SELECT v FROM together'),
+      ];
+      return (await Promise.all(sent))[4];
+    });
+    expect(r.rows).toEqual([{ v: 'c' }]);
+    // A failing one fails the transaction: nothing of it stays.
+    await expect(
+      t.db.transaction((tx) => allSettledOrThrow([tx.query("INSERT INTO together VALUES (2, 'x')"), tx.query("INSERT INTO together VALUES (1, 'dup')"), tx.query("INSERT INTO together VALUES (3, 'y')")])),
+    ).rejects.toThrow();
+    expect((await t.db.query('SELECT n FROM together ORDER BY n')).rows).toEqual([{ n: 1 }]);
+  });
+
+  it('never runs a statement its transaction issued after it ended, inside or outside another', async () => {
+    await t.db.exec('CREATE TABLE late (n int)');
+    let late: Promise<unknown> = Promise.resolve();
+    await expect(
+      t.db.transaction(async (tx) => {
+        // A chain still running when its transaction gives up (as when Promise.all rejects early).
+        late = tx.query('SELECT pg_sleep(0.05)').then(() => tx.query('INSERT INTO late VALUES (1)'));
+        late.catch(() => undefined);
+        throw new Error('given up');
+      }),
+    ).rejects.toThrow('given up');
+    // The next transaction (likely on the same connection) must not see or commit it.
+    await t.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_sleep(0.1)');
+    });
+    await late.catch(() => undefined);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM late')).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('allSettledOrThrow waits for every chain, then fails with the first error', async () => {
+    const done: string[] = [];
+    const slow = new Promise((r) => setTimeout(r, 30)).then(() => done.push('slow'));
+    const failing = Promise.reject(new Error('first'));
+    const second = new Promise((_, reject) => setTimeout(() => reject(new Error('second')), 10));
+    await expect(allSettledOrThrow([failing, slow, second])).rejects.toThrow('first');
+    expect(done).toEqual(['slow']);
+    expect(await allSettledOrThrow([Promise.resolve(1), Promise.resolve('a')])).toEqual([1, 'a']);
   });
 
   it('reports affected row counts', async () => {

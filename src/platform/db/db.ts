@@ -82,3 +82,14 @@ export function runRollbackHooks(hooks: (() => void)[]): void {
     }
   }
 }
+
+/**
+ * Promise.all for statements issued together in a transaction, which waits for every chain to finish
+ * before it rejects with the first error. Promise.all rejects at once, while the other chains go on
+ * sending statements: they would reach the connection after the ROLLBACK, outside the transaction.
+ */
+export async function allSettledOrThrow<T extends readonly unknown[] | []>(values: T): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
+  const results = await Promise.allSettled(values);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [P in keyof T]: Awaited<T[P]> };
+}

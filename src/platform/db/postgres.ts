@@ -17,9 +17,12 @@ export async function openPostgres(url: string, poolSize = 20, opts: { prepared?
   return new PostgresDb(pool, opts.prepared ?? true);
 }
 
-function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean, activity: DbActivity): Queryable {
+function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean, activity: DbActivity, isOver: () => boolean = () => false): Queryable {
   return {
     async query<Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<Row>> {
+      // A statement issued after its transaction ended would run on a released connection: outside any
+      // transaction, or inside the next one that borrows the connection.
+      if (isOver()) throw new Error('transaction is over: statement not sent');
       const end = activity.begin();
       try {
         const r = prepared && opts?.prepare
@@ -31,6 +34,7 @@ function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean, activity: DbAc
       }
     },
     async exec(sql: string) {
+      if (isOver()) throw new Error('transaction is over: statement not sent');
       const end = activity.begin();
       try {
         await client.query(sql);
@@ -68,12 +72,18 @@ class PostgresDb implements Db {
       throw err;
     });
     const undo: (() => void)[] = [];
+    let over = false;
     try {
       // Not awaited: BEGIN goes out with the transaction's first statement. BEGIN itself only fails when
       // the session does (then so does every statement after it), and its error is still awaited below.
       const begun = client.query('BEGIN');
       begun.catch(() => undefined);
-      const result = await fn({ ...wrap(client, this.prepared, this.activity), onRollback: (f) => void undo.push(f) });
+      let result: T;
+      try {
+        result = await fn({ ...wrap(client, this.prepared, this.activity, () => over), onRollback: (f) => void undo.push(f) });
+      } finally {
+        over = true;
+      }
       await begun;
       await client.query('COMMIT');
       return result;
