@@ -214,26 +214,14 @@ function timeWindow(tq: TemporalQuery, col: string, params: unknown[]): string {
 }
 
 /** The only SQL of the temporal API. */
-const MAX_KNOWN_SERIES = 250_000;
-
 export class TemporalStore {
   /** Partitions known to exist (this process created or saw them). */
   private readonly partitions = new Set<string>();
-  /**
-   * Series rows known to exist, so an update of a known attribute skips the series insert. Bounded
-   * (MAX_KNOWN_SERIES keys of ~170 bytes each, ~40 MB), cleared when full: a forgotten series only costs
-   * one `ON CONFLICT DO NOTHING` insert again.
-   */
-  private readonly series = new Set<string>();
   /** Tenants known to exist (tenants are never deleted). */
   private readonly tenants = new Set<string>();
 
   forgetPartition(name: string) {
     this.partitions.delete(name);
-  }
-
-  forgetSeries() {
-    this.series.clear();
   }
 
   /**
@@ -303,27 +291,23 @@ export class TemporalStore {
     const created = new Set<string>();
     if (!records.length) return created;
     await this.ensurePartitions(db, records.map((r) => Date.parse(r.ts)));
-    const newSeries: { entity_id: string; attr: string; dataset_id: string }[] = [];
-    const seen = new Set<string>();
-    for (const r of records) {
-      const k = `${tenant}\u0000${r.entityId}\u0000${r.attr}\u0000${r.datasetId}`;
-      if (this.series.has(k) || seen.has(k)) continue;
-      seen.add(k);
-      newSeries.push({ entity_id: r.entityId, attr: r.attr, dataset_id: r.datasetId });
-    }
+    // Every write names its series, known or not: the registry is the database's alone. A cache of known
+    // series in this process went stale when another process (or a concurrent delete here) removed one,
+    // and instances then went in without their series row, unseen by packed reads. An existing series
+    // costs one index probe, in the same round trip.
+    const series = new Map<string, { entity_id: string; attr: string; dataset_id: string }>();
+    for (const r of records) series.set(seriesKey(r), { entity_id: r.entityId, attr: r.attr, dataset_id: r.datasetId });
     // Both statements go out together (one round trip on PostgreSQL); the series insert runs first.
     // RETURNING names only the series inserted here: one another transaction holds is waited for and left out.
     const [inserted] = await allSettledOrThrow([
-      newSeries.length
-        ? db.query<{ entity_id: string; attr: string; dataset_id: string }>(
-            `INSERT INTO hub_temporal_series (tenant, entity_id, attr, dataset_id)
-             SELECT $1, s.entity_id, s.attr, s.dataset_id FROM jsonb_to_recordset($2::jsonb) AS s(entity_id text, attr text, dataset_id text)
-             ON CONFLICT DO NOTHING
-             RETURNING entity_id, attr, dataset_id`,
-            [tenant, JSON.stringify(newSeries)],
-            { prepare: 'hub.temporal.series-insert-returning' },
-          )
-        : undefined,
+      db.query<{ entity_id: string; attr: string; dataset_id: string }>(
+        `INSERT INTO hub_temporal_series (tenant, entity_id, attr, dataset_id)
+         SELECT $1, s.entity_id, s.attr, s.dataset_id FROM jsonb_to_recordset($2::jsonb) AS s(entity_id text, attr text, dataset_id text)
+         ON CONFLICT DO NOTHING
+         RETURNING entity_id, attr, dataset_id`,
+        [tenant, JSON.stringify([...series.values()])],
+        { prepare: 'hub.temporal.series-insert-returning' },
+      ),
       db.query(
         `INSERT INTO ${PARENT} (tenant, entity_id, attr, dataset_id, instance_id, ts, observed_at, created_at, modified_at, kind, value, num)
          SELECT $1, r.e, r.a, r.d, r.i, r.ts, r.o, r.c, r.m, r.k, r.v, r.n
@@ -337,15 +321,7 @@ export class TemporalStore {
         { prepare: 'hub.temporal.instances-insert' },
       ),
     ]);
-    for (const x of inserted?.rows ?? []) created.add(seriesKey({ entityId: x.entity_id, attr: x.attr, datasetId: x.dataset_id }));
-    // Mark series as known only now: if this statement failed, the transaction rolled back.
-    if (this.series.size > MAX_KNOWN_SERIES) this.series.clear();
-    for (const k of seen) this.series.add(k);
-    // A transaction that does not commit takes its series back (a batch retried one write at a time
-    // must insert them again, or its series would be missing from the registry for good).
-    db.onRollback?.(() => {
-      for (const k of seen) this.series.delete(k);
-    });
+    for (const x of inserted.rows) created.add(seriesKey({ entityId: x.entity_id, attr: x.attr, datasetId: x.dataset_id }));
     return created;
   }
 
@@ -680,7 +656,6 @@ export class TemporalStore {
     await db.query('DELETE FROM hub_temporal_series WHERE tenant = $1 AND entity_id = $2', [tenant, id]);
     await db.query(`DELETE FROM ${PARENT} WHERE tenant = $1 AND entity_id = $2`, [tenant, id]);
     await db.query('DELETE FROM hub_temporal_packs WHERE tenant = $1 AND entity_id = $2', [tenant, id]);
-    this.forgetSeries();
     return r.rows.length > 0;
   }
 
@@ -692,7 +667,6 @@ export class TemporalStore {
     const r = await db.query(`DELETE FROM ${PARENT} WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
     await db.query(`DELETE FROM hub_temporal_series WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
     await db.query(`DELETE FROM hub_temporal_packs WHERE tenant = $1 AND entity_id = $2 AND attr = $3${ds}`, params);
-    this.forgetSeries();
     return r.rowCount;
   }
 
