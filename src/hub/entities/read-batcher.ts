@@ -1,9 +1,5 @@
 import type { Db } from '../../platform/db/db.ts';
-import type { StoredEntity } from './model.ts';
-import type { EntityStore } from './store.ts';
-
-/** What a retrieve learns: the entity's version, and the entity itself unless the caller's copy is current. */
-export type VersionedRead = { version: string; entity?: StoredEntity } | undefined;
+import type { EntityStore, VersionedRead } from './store.ts';
 
 interface Pending {
   tenant: string;

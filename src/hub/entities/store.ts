@@ -32,6 +32,9 @@ function locationGeoJson(attrs: AttributeMap): string | null {
 
 const MAX_SHAPES = 256;
 
+/** What a read by id learns: the entity's version, and the entity unless the reader's copy is current; undefined if none. */
+export type VersionedRead = { version: string; entity?: StoredEntity } | undefined;
+
 /** A filter assembled by the query layer: a boolean SQL fragment over hub_entities and its params. */
 export interface EntityFilter {
   where: string[];
@@ -89,12 +92,7 @@ export class EntityStore {
    * The entity's version, and its row only when that version differs from `knownVersion` (the read
    * cache's): an unchanged entity costs a primary-key probe, not its document.
    */
-  async getIfChanged(
-    db: Queryable,
-    tenant: string,
-    id: string,
-    knownVersion: string,
-  ): Promise<{ version: string; entity?: StoredEntity } | undefined> {
+  async getIfChanged(db: Queryable, tenant: string, id: string, knownVersion: string): Promise<VersionedRead> {
     const r = await db.query<EntityRow & { v: string; same: boolean }>(
       `SELECT v, same, CASE WHEN same THEN NULL ELSE types END AS types, CASE WHEN same THEN NULL ELSE scopes END AS scopes,
               CASE WHEN same THEN NULL ELSE doc END AS doc, created_at, modified_at
@@ -116,7 +114,7 @@ export class EntityStore {
     db: Queryable,
     tenant: string,
     items: { id: string; knownVersion: string }[],
-  ): Promise<({ version: string; entity?: StoredEntity } | undefined)[]> {
+  ): Promise<VersionedRead[]> {
     const r = await db.query<EntityRow & { n: number; v: string; same: boolean }>(
       `SELECT k.n::int AS n, e.id, e.v, e.v = k.known AS same,
               CASE WHEN e.v = k.known THEN NULL ELSE e.types END AS types, CASE WHEN e.v = k.known THEN NULL ELSE e.scopes END AS scopes,
@@ -127,7 +125,7 @@ export class EntityStore {
       [tenant, items.map((i) => i.id), items.map((i) => i.knownVersion)],
       { prepare: 'hub.entities.get-many-if-changed' },
     );
-    const out: ({ version: string; entity?: StoredEntity } | undefined)[] = new Array(items.length).fill(undefined);
+    const out: VersionedRead[] = new Array(items.length).fill(undefined);
     for (const row of r.rows) out[row.n - 1] = row.same ? { version: row.v } : { version: row.v, entity: toEntity(row) };
     return out;
   }

@@ -462,11 +462,18 @@ export class LightingService {
       await this.store.setWorkRequest(this.db, row.id, id);
       return { ...row, workRequestId: id };
     } catch (err) {
-      // Stopping (or not started): expected, and the alert is asked for again at the next start.
-      if (err instanceof ServerNotReadyError) this.log.debug({ alert: row.id }, 'lighting: work request left for the next start');
-      else this.log.warn({ err, alert: row.id }, 'lighting: could not open a work request for the alert');
+      this.notSent(err, row, 'open');
       return row;
     }
+  }
+
+  /**
+   * A work request call that failed. Stopping (or not started) is expected and only noted: the alert is
+   * sent again at the next start (catchUpWorkRequests); anything else is a warning.
+   */
+  private notSent(err: unknown, row: AlertRow, call: 'open' | 'resolve'): void {
+    if (err instanceof ServerNotReadyError) this.log.debug({ alert: row.id, call }, 'lighting: work request left for the next start');
+    else this.log.warn({ err, alert: row.id, workRequest: row.workRequestId, call }, `lighting: could not ${call} the work request of the alert`);
   }
 
   /**
@@ -499,8 +506,7 @@ export class LightingService {
       await this.store.setWorkRequestResolved(this.db, row.id);
       return true;
     } catch (err) {
-      if (err instanceof ServerNotReadyError) this.log.debug({ alert: row.id }, 'lighting: work request resolve left for the next start');
-      else this.log.warn({ err, alert: row.id, workRequest: row.workRequestId }, 'lighting: could not resolve the work request of the alert');
+      this.notSent(err, row, 'resolve');
       return false;
     }
   }

@@ -29,7 +29,7 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * Inside a transaction only: `fn` runs if the transaction does not commit. For in-memory knowledge
-   * learnt from its statements (a partition or a series created), which a rollback must take back.
+   * learnt from its statements (a partition or a tenant created), which a rollback must take back.
    */
   onRollback?(fn: () => void): void;
 }

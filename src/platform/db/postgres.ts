@@ -18,11 +18,14 @@ export async function openPostgres(url: string, poolSize = 20, opts: { prepared?
 }
 
 function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean, activity: DbActivity, isOver: () => boolean = () => false): Queryable {
+  // A statement issued after its transaction ended would run on a released connection: outside any
+  // transaction, or inside the next one that borrows the connection.
+  const refuseIfOver = () => {
+    if (isOver()) throw new Error('transaction is over: statement not sent');
+  };
   return {
     async query<Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<Row>> {
-      // A statement issued after its transaction ended would run on a released connection: outside any
-      // transaction, or inside the next one that borrows the connection.
-      if (isOver()) throw new Error('transaction is over: statement not sent');
+      refuseIfOver();
       const end = activity.begin();
       try {
         const r = prepared && opts?.prepare
@@ -34,7 +37,7 @@ function wrap(client: pg.Pool | pg.PoolClient, prepared: boolean, activity: DbAc
       }
     },
     async exec(sql: string) {
-      if (isOver()) throw new Error('transaction is over: statement not sent');
+      refuseIfOver();
       const end = activity.begin();
       try {
         await client.query(sql);
