@@ -7,6 +7,7 @@ import {
   MAX_COORDINATES_LENGTH,
   geoPropertySql,
   geoQuerySql,
+  nearEnvelope,
   parseGeoQuery,
   validateGeoJsonGeometry,
   type GeoQuery,
@@ -245,10 +246,19 @@ describe('geoQuerySql (text)', () => {
     const p = new SqlParams();
     const q = parseGeoQuery({ georel: 'near;maxDistance==500', geometry: 'Point', coordinates: POINT });
     const sql = geoQuerySql(q, p, 'location');
+    const geog = '(SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text),4326)::geography)';
     expect(sql).toBe(
-      '(ST_DWithin((location)::geography, (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1::text),4326)::geography), $2::float8))',
+      `(ST_DWithin((location)::geography, ${geog}, $2::float8) AND ` +
+        `((GeometryType(location) = 'POINT' AND location && (SELECT ST_MakeEnvelope($3::float8, $4::float8, $5::float8, $6::float8, 4326)))` +
+        ` OR (GeometryType(location) <> 'POINT' AND (location)::geography && (SELECT _ST_Expand(${geog}, $2::float8)))))`,
     );
-    expect(p.values).toEqual([JSON.stringify({ type: 'Point', coordinates: [-7.6, 33.57] }), 500]);
+    expect(p.values.slice(0, 2)).toEqual([JSON.stringify({ type: 'Point', coordinates: [-7.6, 33.57] }), 500]);
+    expect(p.values.slice(2)).toEqual(nearEnvelope(q.geometry, 500));
+  });
+  it('near on another GeoProperty has no index arms (no index holds it)', () => {
+    const p = new SqlParams();
+    const q = parseGeoQuery({ georel: 'near;maxDistance==500', geometry: 'Point', coordinates: POINT });
+    expect(geoQuerySql(q, p, 'doc_geometry')).not.toContain('ST_MakeEnvelope');
   });
   it('geoPropertySql puts the IRI in a param', () => {
     const p = new SqlParams(['x']);
@@ -258,6 +268,83 @@ describe('geoQuerySql (text)', () => {
     );
     expect(p.values).toEqual(['x', iri]);
   });
+});
+
+describe('nearEnvelope', () => {
+  it('is a tight box around a point: 500 m in Casablanca', () => {
+    const [w, s, e, n] = nearEnvelope({ type: 'Point', coordinates: [-7.6, 33.57] }, 500);
+    // 500 m is 0.00452° of latitude and 0.00541° of longitude at 33.57° N; the box may be a few % larger.
+    expect(n - 33.57).toBeGreaterThan(0.00452);
+    expect(n - 33.57).toBeLessThan(0.00452 * 1.03);
+    expect(33.57 - s).toBeCloseTo(n - 33.57, 9);
+    expect(e + 7.6).toBeGreaterThan(0.00541);
+    expect(e + 7.6).toBeLessThan(0.00541 * 1.03);
+    expect(-7.6 - w).toBeCloseTo(e + 7.6, 9);
+  });
+  it('is the whole world across the antimeridian, near a pole or for a quarter of the Earth', () => {
+    const world = [-180, -90, 180, 90];
+    expect(nearEnvelope({ type: 'Point', coordinates: [179.999, 0] }, 1000)).toEqual(world);
+    expect(nearEnvelope({ type: 'Point', coordinates: [0, 89.99] }, 2000)).toEqual(world);
+    expect(nearEnvelope({ type: 'Point', coordinates: [0, 0] }, 6_000_000)).toEqual(world);
+    expect(nearEnvelope({ type: 'LineString', coordinates: [[170, 10], [-170, 10]] }, 1)).toEqual(world);
+  });
+  it('grows with the poleward bulge of great-circle edges', () => {
+    const coordinates = [[-40, 60], [40, 60]];
+    // The great circle from (-40, 60) to (40, 60) peaks at atan(tan 60° / cos 40°) = 66.2° N.
+    expect(nearEnvelope({ type: 'LineString', coordinates }, 1)[3]).toBeGreaterThan(66.1);
+    expect(nearEnvelope({ type: 'MultiPoint', coordinates }, 1)[3]).toBeLessThan(60.01);
+  });
+});
+
+describe('nearEnvelope holds every point within reach (PostGIS geography as the reference)', () => {
+  let db: PGlite;
+  beforeAll(async () => {
+    db = new PGlite({ extensions: { postgis } });
+    await db.exec('CREATE EXTENSION IF NOT EXISTS postgis');
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('for random points, lines and polygons from the equator to 80°, 10 m to 1,000 km', async () => {
+    let seed = 42;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const between = (a: number, b: number) => a + rnd() * (b - a);
+    const clampLat = (y: number) => Math.max(-85, Math.min(85, y));
+    let boxed = 0;
+    for (let i = 0; i < 128; i++) {
+      const lon = between(-175, 175);
+      const lat = between(-80, 80);
+      const span = [0.001, 0.1, 2, 20][i % 4];
+      const meters = [10, 500, 20_000, 1_000_000][Math.floor(i / 4) % 4];
+      const at = () => [lon + between(0, span), clampLat(lat + between(0, span))];
+      const [x1, y1] = [lon + span, clampLat(lat + span)];
+      const kinds = [
+        { type: 'Point', coordinates: [lon, lat] },
+        { type: 'MultiPoint', coordinates: [at(), at(), at()] },
+        { type: 'LineString', coordinates: [[lon, lat], at(), [x1, y1]] },
+        { type: 'Polygon', coordinates: [[[lon, lat], [x1, lat], [x1, y1], [lon, y1], [lon, lat]]] },
+      ];
+      const g = kinds[Math.floor(i / 16) % 4] as Parameters<typeof nearEnvelope>[0];
+      expect(validateGeoJsonGeometry(g)).toBeNull();
+      const [w, s, e, n] = nearEnvelope(g, meters);
+      if (w === -180 && e === 180) continue;
+      boxed++;
+      // Points just inside the reach: 16 bearings from points along the geometry's great-circle edges.
+      const r = await db.query<{ x: number; y: number }>(
+        `WITH g AS (SELECT ST_Segmentize(ST_SetSRID(ST_GeomFromGeoJSON($1::text),4326)::geography, $3::float8) AS g),
+              p AS (SELECT (ST_DumpPoints(g::geometry)).geom AS p FROM g)
+         SELECT ST_X(q) AS x, ST_Y(q) AS y FROM p, generate_series(0, 15) AS a,
+           LATERAL (SELECT ST_Project(p::geography, $2::float8 * 0.999, radians(a * 22.5))::geometry AS q) AS projected`,
+        [JSON.stringify(g), meters, Math.max(100, (span * 111_000) / 20)],
+      );
+      expect(r.rows.length).toBeGreaterThanOrEqual(16);
+      for (const { x, y } of r.rows) {
+        if (!(x >= w && x <= e && y >= s && y <= n)) expect({ g, meters, x, y }).toEqual({ box: [w, s, e, n] });
+      }
+    }
+    expect(boxed).toBeGreaterThan(60);
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -261,7 +261,9 @@ export function geoQuerySql(q: GeoQuery, params: SqlParams, geoColumnSql: string
       const geog = `(SELECT ${geojson}::geography)`;
       const parts: string[] = [];
       if (rel.maxDistance !== undefined) {
-        parts.push(`ST_DWithin((${col})::geography, ${geog}, ${params.add(rel.maxDistance)}::float8)`);
+        const d = params.add(rel.maxDistance);
+        parts.push(`ST_DWithin((${col})::geography, ${geog}, ${d}::float8)`);
+        if (col === 'location') parts.push(nearIndexArms(q.geometry, rel.maxDistance, params, geog, d));
       }
       if (rel.minDistance !== undefined) {
         parts.push(`NOT ST_DWithin((${col})::geography, ${geog}, ${params.add(rel.minDistance)}::float8)`);
@@ -282,6 +284,81 @@ export function geoQuerySql(q: GeoQuery, params: SqlParams, geoColumnSql: string
     case 'overlaps':
       return `ST_Overlaps(${col}, ${g})`;
   }
+}
+
+/**
+ * The index conditions of `near;maxDistance` on the `location` column: points by their planar box in
+ * the (tenant, location) index, other shapes by their geography box in a partial index (migration 008).
+ * Both are prefilters of the exact ST_DWithin beside them. Points are most of a city's entities and a
+ * planar box test is cheaper than the geography index's: a geo near 500 m read 0.41 instead of 0.50 ms
+ * in PostgreSQL, and creating a point entity no longer writes a geography index entry. Only points may
+ * use the planar box: a line's or polygon's great-circle edges leave the planar box of its vertices.
+ */
+function nearIndexArms(g: GeoJsonGeometry, meters: number, params: SqlParams, geog: string, d: string): string {
+  const [x0, y0, x1, y1] = nearEnvelope(g, meters).map((v) => params.add(v));
+  const box = `(SELECT ST_MakeEnvelope(${x0}::float8, ${y0}::float8, ${x1}::float8, ${y1}::float8, 4326))`;
+  return (
+    `((GeometryType(location) = 'POINT' AND location && ${box})` +
+    ` OR (GeometryType(location) <> 'POINT' AND (location)::geography && (SELECT _ST_Expand(${geog}, ${d}::float8))))`
+  );
+}
+
+/** Conservative Earth radius for angular reach: the ellipsoid's smallest radius of curvature (meridian, equator) is 6,335,439 m. */
+const MIN_EARTH_RADIUS_M = 6_335_000;
+const WORLD: [number, number, number, number] = [-180, -90, 180, 90];
+const DEG = Math.PI / 180;
+
+/**
+ * A lon/lat box holding every point within `meters` (geodesic) of the geometry `g`, its edges taken as
+ * great-circle arcs as PostGIS geography does. Conservative: a larger box only costs candidates, a
+ * smaller one would lose results. The whole world when no simple box holds them (an edge crossing the
+ * antimeridian, a pole within reach, distances of a quarter of the Earth).
+ */
+export function nearEnvelope(g: GeoJsonGeometry, meters: number): [number, number, number, number] {
+  const reach = (meters / MIN_EARTH_RADIUS_M) * 1.01 + 1e-9; // radians, with a margin for rounding
+  if (reach >= Math.PI / 4) return WORLD;
+  let lonMin = Infinity;
+  let lonMax = -Infinity;
+  let latMin = Infinity;
+  let latMax = -Infinity;
+  let crossesAntimeridian = false;
+  // Walks positions in order: consecutive positions of a line or ring are the ends of an edge.
+  const walk = (c: unknown): void => {
+    if (typeof (c as unknown[])[0] === 'number') {
+      const [lon, lat] = c as number[];
+      lonMin = Math.min(lonMin, lon);
+      lonMax = Math.max(lonMax, lon);
+      latMin = Math.min(latMin, lat);
+      latMax = Math.max(latMax, lat);
+      return;
+    }
+    let prev: number | undefined;
+    for (const child of c as unknown[]) {
+      walk(child);
+      if (typeof (child as unknown[])[0] === 'number') {
+        const lon = (child as number[])[0];
+        if (prev !== undefined && Math.abs(lon - prev) > 180) crossesAntimeridian = true;
+        prev = lon;
+      }
+    }
+  };
+  walk(g.type === 'Point' ? [g.coordinates] : g.coordinates);
+  if (crossesAntimeridian || lonMax - lonMin >= 180) return WORLD;
+  // Great-circle edges bulge poleward: an edge between latitudes at most φ apart in longitude by Δλ stays
+  // below atan(tan φ / cos(Δλ/2)). Points and multipoints have no edges.
+  const hasEdges = g.type !== 'Point' && g.type !== 'MultiPoint';
+  const bulge = (lat: number) =>
+    hasEdges && lat > 0 ? Math.atan(Math.tan(lat * DEG) / Math.cos(((lonMax - lonMin) / 2) * DEG)) / DEG : lat;
+  const north = bulge(latMax) + reach / DEG;
+  const south = -bulge(-latMin) - reach / DEG;
+  if (north >= 90 || south <= -90) return WORLD;
+  // Longitude reach from the most poleward latitude in the box (a degree of longitude is shortest there).
+  const poleward = Math.max(Math.abs(north), Math.abs(south)) * DEG;
+  const lonReach = Math.asin(Math.min(1, Math.sin(reach) / Math.cos(poleward))) / DEG;
+  const west = lonMin - lonReach;
+  const east = lonMax + lonReach;
+  if (west <= -180 || east >= 180 || lonReach >= 90) return WORLD;
+  return [west, south, east, north];
 }
 
 /**
