@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, type TestDb } from '../../test/support/test-db.ts';
+import { type TestDb } from '../../test/support/test-db.ts';
+import { openHubTestDb } from '../../test/support/hub-db.ts';
 import { testDriver } from '../../test/support/test-env.ts';
-import { migrate } from '../platform/db/migrator.ts';
-import { hubMigrations } from './index.ts';
 
 describe('hub migrations on the driver under test', () => {
   let t: TestDb;
   beforeAll(async () => {
-    t = await openTestDb();
-    await migrate(t.db, hubMigrations());
+    t = await openHubTestDb();
   });
   afterAll(async () => {
     await t?.drop();

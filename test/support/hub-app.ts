@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { migrate } from '../../src/platform/db/migrator.ts';
-import { createHub, hubMigrations, registerHub, type Hub } from '../../src/hub/index.ts';
-import { openTestDb, type TestDb } from './test-db.ts';
+import { createHub, registerHub, type Hub } from '../../src/hub/index.ts';
+import type { TestDb } from './test-db.ts';
+import { openHubTestDb } from './hub-db.ts';
 
 const API = '/ngsi-ld/v1';
 
@@ -24,8 +24,7 @@ export interface HubApp {
 
 /** The hub alone (no other module) on a fresh test store, answering through app.inject. */
 export async function openHubApp(): Promise<HubApp> {
-  const t = await openTestDb();
-  await migrate(t.db, hubMigrations());
+  const t = await openHubTestDb();
   const app = Fastify();
   const hub = createHub(t.db, { baseUrl: () => 'http://localhost' });
   await registerHub(app, hub);

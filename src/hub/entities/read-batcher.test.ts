@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterEntity } from '../../../test/support/entities.ts';
-import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
+import { type TestDb } from '../../../test/support/test-db.ts';
+import { openHubTestDb } from '../../../test/support/hub-db.ts';
 import type { Db } from '../../platform/db/db.ts';
-import { migrate } from '../../platform/db/migrator.ts';
-import { hubMigrations } from '../index.ts';
 import { ReadBatcher } from './read-batcher.ts';
 import { EntityStore } from './store.ts';
 
@@ -17,8 +16,7 @@ describe('ReadBatcher', () => {
   let statements = 0;
 
   beforeAll(async () => {
-    t = await openTestDb();
-    await migrate(t.db, hubMigrations());
+    t = await openHubTestDb();
     await t.db.transaction(async (tx) => {
       await store.ensureTenant(tx, 'a');
       await store.ensureTenant(tx, 'b');

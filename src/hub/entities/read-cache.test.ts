@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
-import { migrate } from '../../platform/db/migrator.ts';
+import { type TestDb } from '../../../test/support/test-db.ts';
+import { openHubTestDb } from '../../../test/support/hub-db.ts';
 import { SqlParams } from '../../platform/db/sql-params.ts';
-import { hubMigrations } from '../index.ts';
 import type { StoredEntity } from './model.ts';
 import { EntityReadCache, QueryHitRates, type EntityView } from './read-cache.ts';
 import { EntityService } from './service.ts';
@@ -114,8 +113,7 @@ describe('EntityService reads through the cache', () => {
     );
 
   beforeAll(async () => {
-    t = await openTestDb();
-    await migrate(t.db, hubMigrations());
+    t = await openHubTestDb();
     service = new EntityService(t.db, store, undefined, new EntityReadCache(1 << 20));
     await store.insertMany(t.db, '', [lamp(1, 10), lamp(2, 20), lamp(3, 30)]);
   });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterEntity } from '../../../test/support/entities.ts';
-import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
-import { migrate } from '../../platform/db/migrator.ts';
+import { type TestDb } from '../../../test/support/test-db.ts';
+import { openHubTestDb } from '../../../test/support/hub-db.ts';
 import { Problem } from '../../platform/http/problem.ts';
-import { hubMigrations } from '../index.ts';
 import type { StoredEntity } from './model.ts';
 import type { EntityChange } from './service.ts';
 import { EntityStore } from './store.ts';
@@ -25,8 +24,7 @@ describe('WriteBatcher', () => {
   let batcher: WriteBatcher;
 
   beforeAll(async () => {
-    t = await openTestDb();
-    await migrate(t.db, hubMigrations());
+    t = await openHubTestDb();
     batcher = new WriteBatcher(t.db, store, {
       maxBatch: 50,
       notify: async (_tx, tenant, changes) => {

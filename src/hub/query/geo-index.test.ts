@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
-import { migrate } from '../../platform/db/migrator.ts';
+import { type TestDb } from '../../../test/support/test-db.ts';
+import { openHubTestDb } from '../../../test/support/hub-db.ts';
 import { SqlParams } from '../../platform/db/sql-params.ts';
-import { hubMigrations } from '../index.ts';
 import { geoQuerySql, parseGeoQuery } from './geo.ts';
 
 // Geo near on the hub's own table and indexes, on the driver under test: points through the planar
@@ -15,8 +14,7 @@ describe('geo near on hub_entities and its indexes', () => {
   const around = (lon: number, lat: number, deg: number) => [lon + (rnd() - 0.5) * deg, lat + (rnd() - 0.5) * deg];
 
   beforeAll(async () => {
-    t = await openTestDb();
-    await migrate(t.db, hubMigrations());
+    t = await openHubTestDb();
     const rows: { id: string; g: unknown }[] = [];
     for (let i = 0; i < 3000; i++) rows.push({ id: `urn:p:${i}`, g: { type: 'Point', coordinates: around(-7.6, 33.57, 0.3) } });
     for (let i = 0; i < 60; i++) {

@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
-import { migrate } from '../../platform/db/migrator.ts';
-import { hubMigrations } from '../index.ts';
+import { type TestDb } from '../../../test/support/test-db.ts';
+import { openHubTestDb } from '../../../test/support/hub-db.ts';
 import { instanceRecord } from './history.ts';
 import { TemporalStore } from './store.ts';
 
 describe('TemporalStore: the series registry', () => {
   let t: TestDb;
   beforeAll(async () => {
-    t = await openTestDb();
-    await migrate(t.db, hubMigrations());
+    t = await openHubTestDb();
   });
   afterAll(async () => {
     await t?.drop();
