@@ -197,6 +197,20 @@ describe('create and retrieve', () => {
     expect(back.body.name).toBe('Eiffel Tower');
   });
 
+  it('keeps a location with an altitude (GeoJSON [lon, lat, alt]) and finds it by geo-query', async () => {
+    const id = uid('Mast');
+    const at = [-7.6183, 33.5951, 42.5];
+    const r = await http.post('/entities', { id, type: 'Mast', location: { type: 'GeoProperty', value: { type: 'Point', coordinates: at } } });
+    expect(r.status, r.text).toBe(201);
+    const back = await http.get(`/entities/${enc(id)}?options=keyValues`);
+    expect(back.body.location).toEqual({ type: 'Point', coordinates: at });
+    const near = await http.get(`/entities?type=Mast&georel=${enc('near;maxDistance==50')}&geometry=Point&coordinates=${enc('[-7.6184,33.5951]')}`);
+    expect(near.status, near.text).toBe(200);
+    expect(near.body.map((e: { id: string }) => e.id)).toContain(id);
+    const moved = await http.patch(`/entities/${enc(id)}/attrs`, { location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [-7.5, 33.5, 10] } } });
+    expect(moved.status, moved.text).toBe(204);
+  });
+
   it('answers 404 ResourceNotFound for an unknown id', async () => {
     const r = await http.get(`/entities/${enc('urn:ngsi-ld:Building:does-not-exist')}`);
     expectProblem(r, 404, 'ResourceNotFound');

@@ -146,7 +146,7 @@ export class EntityStore {
     const r = await db.query<{ id: string }>(
       `INSERT INTO hub_entities (tenant, id, types, scopes, location, doc, created_at, modified_at)
        SELECT $1, e.id, e.types, e.scopes,
-              CASE WHEN e.loc IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(e.loc), 4326) END,
+              CASE WHEN e.loc IS NULL THEN NULL ELSE ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(e.loc), 4326)) END,
               e.doc, e.created_at, e.modified_at
        FROM jsonb_to_recordset($2::jsonb) AS e(id text, types text[], scopes text[], loc text, doc jsonb,
                                               created_at timestamptz, modified_at timestamptz)
@@ -164,7 +164,7 @@ export class EntityStore {
     if (!entities.length) return;
     await db.query(
       `UPDATE hub_entities h SET types = e.types, scopes = e.scopes,
-              location = CASE WHEN e.loc IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(e.loc), 4326) END,
+              location = CASE WHEN e.loc IS NULL THEN NULL ELSE ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(e.loc), 4326)) END,
               doc = e.doc, modified_at = e.modified_at
        FROM jsonb_to_recordset($2::jsonb) AS e(id text, types text[], scopes text[], loc text, doc jsonb,
                                               modified_at timestamptz)
