@@ -17,7 +17,14 @@ describe('hub migrations on the driver under test', () => {
       `SELECT attrelid::regclass::text || '.' || attname AS col, attcompression::text AS method FROM pg_attribute
        WHERE (attrelid, attname) IN (('hub_entities'::regclass, 'doc'), ('hub_temporal_packs'::regclass, 'vals')) ORDER BY 1`,
     );
-    const expected = testDriver() === 'postgres' ? 'l' : ''; // '' = the server's default, pglz
+    const lz4 = (
+      await t.db.query<{ lz4: boolean }>(
+        `SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+      )
+    ).rows[0].lz4;
+    // Debian's PostgreSQL 15 has lz4, PGlite has not: this runs one way on each driver.
+    expect(lz4).toBe(testDriver() === 'postgres');
+    const expected = lz4 ? 'l' : ''; // '' = the server's default, pglz
     expect(r.rows).toEqual([
       { col: 'hub_entities.doc', method: expected },
       { col: 'hub_temporal_packs.vals', method: expected },
@@ -32,6 +39,6 @@ describe('hub migrations on the driver under test', () => {
       `SELECT doc, pg_column_compression(doc) AS method FROM hub_entities WHERE id = 'urn:big'`,
     );
     expect(back.rows[0].doc).toEqual(doc);
-    expect(back.rows[0].method).toBe(testDriver() === 'postgres' ? 'lz4' : 'pglz');
+    expect(back.rows[0].method).toBe(lz4 ? 'lz4' : 'pglz');
   });
 });

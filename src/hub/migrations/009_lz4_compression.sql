@@ -5,8 +5,8 @@
 -- A server built without lz4 (PGlite) keeps pglz.
 DO $$
 BEGIN
-  ALTER TABLE hub_entities ALTER COLUMN doc SET COMPRESSION lz4;
-  ALTER TABLE hub_temporal_packs ALTER COLUMN vals SET COMPRESSION lz4;
-EXCEPTION WHEN feature_not_supported THEN
-  NULL;
+  IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+    ALTER TABLE hub_entities ALTER COLUMN doc SET COMPRESSION lz4;
+    ALTER TABLE hub_temporal_packs ALTER COLUMN vals SET COMPRESSION lz4;
+  END IF;
 END $$;

@@ -281,18 +281,30 @@ describe('nearEnvelope', () => {
     expect(e + 7.6).toBeLessThan(0.00541 * 1.03);
     expect(-7.6 - w).toBeCloseTo(e + 7.6, 9);
   });
-  it('is the whole world across the antimeridian, near a pole or for a quarter of the Earth', () => {
-    const world = [-180, -90, 180, 90];
-    expect(nearEnvelope({ type: 'Point', coordinates: [179.999, 0] }, 1000)).toEqual(world);
-    expect(nearEnvelope({ type: 'Point', coordinates: [0, 89.99] }, 2000)).toEqual(world);
-    expect(nearEnvelope({ type: 'Point', coordinates: [0, 0] }, 6_000_000)).toEqual(world);
-    expect(nearEnvelope({ type: 'LineString', coordinates: [[170, 10], [-170, 10]] }, 1)).toEqual(world);
+  it('spans every longitude across the antimeridian or with a pole in reach; the world for a quarter of the Earth', () => {
+    const [, s1, , n1] = nearEnvelope({ type: 'Point', coordinates: [179.999, 0] }, 1000);
+    expect(nearEnvelope({ type: 'Point', coordinates: [179.999, 0] }, 1000)).toEqual([-180, s1, 180, n1]);
+    expect(n1).toBeLessThan(0.01);
+    const [, s2, , n2] = nearEnvelope({ type: 'Point', coordinates: [0, 89.99] }, 2000);
+    expect([s2, n2]).toEqual([s2, 90]);
+    expect(s2).toBeGreaterThan(89.9);
+    expect(nearEnvelope({ type: 'Point', coordinates: [0, 0] }, 6_000_000)).toEqual([-180, -90, 180, 90]);
+    const line = nearEnvelope({ type: 'LineString', coordinates: [[170, 10], [-170, 10]] }, 1);
+    expect([line[0], line[2]]).toEqual([-180, 180]);
+    expect(line[3]).toBeLessThan(10.5);
+    // A polygon across the antimeridian may enclose a pole.
+    const ring = [[170, 10], [-170, 10], [-170, 20], [170, 20], [170, 10]];
+    expect(nearEnvelope({ type: 'Polygon', coordinates: [ring] }, 1)).toEqual([-180, -90, 180, 90]);
   });
-  it('grows with the poleward bulge of great-circle edges', () => {
+  it('grows with the poleward bulge of each great-circle edge', () => {
     const coordinates = [[-40, 60], [40, 60]];
     // The great circle from (-40, 60) to (40, 60) peaks at atan(tan 60° / cos 40°) = 66.2° N.
     expect(nearEnvelope({ type: 'LineString', coordinates }, 1)[3]).toBeGreaterThan(66.1);
     expect(nearEnvelope({ type: 'MultiPoint', coordinates }, 1)[3]).toBeLessThan(60.01);
+    expect(nearEnvelope({ type: 'LineString', coordinates: [[-40, -60], [40, -60]] }, 1)[1]).toBeLessThan(-66.1);
+    // Two short lines far apart: each edge bulges by its own span, not the geometry's.
+    const two = { type: 'MultiLineString' as const, coordinates: [[[10, 1], [20, 1]], [[100, 1], [110, 1]]] };
+    expect(nearEnvelope(two, 10)[3]).toBeLessThan(1.01);
   });
 });
 
@@ -306,30 +318,40 @@ describe('nearEnvelope holds every point within reach (PostGIS geography as the 
     await db?.close();
   });
 
-  it('for random points, lines and polygons from the equator to 80°, 10 m to 1,000 km', async () => {
+  it('for random points, lines and polygons (multi, with holes) from the equator to 87° and by the antimeridian, 10 m to 1,000 km', async () => {
     let seed = 42;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const between = (a: number, b: number) => a + rnd() * (b - a);
-    const clampLat = (y: number) => Math.max(-85, Math.min(85, y));
+    const clampLat = (y: number) => Math.max(-89, Math.min(89, y));
+    const wrapLon = (x: number) => (x > 180 ? x - 360 : x);
+    // A hole in the middle of the square [x, x + span] × [y, y + span] (no part of the polygon's reach).
+    const hole = (x: number, y: number, span: number) => {
+      const [a, b, c, d] = [x + span / 4, clampLat(y + span / 4), x + (3 * span) / 4, clampLat(y + (3 * span) / 4)];
+      return [[wrapLon(a), b], [wrapLon(a), d], [wrapLon(c), d], [wrapLon(c), b], [wrapLon(a), b]];
+    };
     let boxed = 0;
-    for (let i = 0; i < 128; i++) {
-      const lon = between(-175, 175);
-      const lat = between(-80, 80);
+    let bands = 0;
+    for (let i = 0; i < 192; i++) {
+      const lon = i % 8 === 7 ? between(175, 179.9) : between(-175, 175);
+      const lat = i % 8 === 6 ? between(80, 87) : between(-80, 80);
       const span = [0.001, 0.1, 2, 20][i % 4];
       const meters = [10, 500, 20_000, 1_000_000][Math.floor(i / 4) % 4];
-      const at = () => [lon + between(0, span), clampLat(lat + between(0, span))];
-      const [x1, y1] = [lon + span, clampLat(lat + span)];
+      const at = () => [wrapLon(lon + between(0, span)), clampLat(lat + between(0, span))];
+      const [x1, y1] = [wrapLon(lon + span), clampLat(lat + span)];
       const kinds = [
         { type: 'Point', coordinates: [lon, lat] },
         { type: 'MultiPoint', coordinates: [at(), at(), at()] },
         { type: 'LineString', coordinates: [[lon, lat], at(), [x1, y1]] },
         { type: 'Polygon', coordinates: [[[lon, lat], [x1, lat], [x1, y1], [lon, y1], [lon, lat]]] },
+        { type: 'MultiLineString', coordinates: [[[lon, lat], at()], [at(), [x1, y1]]] },
+        { type: 'MultiPolygon', coordinates: [[[[lon, lat], [x1, lat], [x1, y1], [lon, y1], [lon, lat]], hole(lon, lat, span)]] },
       ];
-      const g = kinds[Math.floor(i / 16) % 4] as Parameters<typeof nearEnvelope>[0];
+      const g = kinds[Math.floor(i / 16) % 6] as Parameters<typeof nearEnvelope>[0];
       expect(validateGeoJsonGeometry(g)).toBeNull();
       const [w, s, e, n] = nearEnvelope(g, meters);
-      if (w === -180 && e === 180) continue;
+      if (s === -90 && n === 90) continue;
       boxed++;
+      if (w === -180 && e === 180) bands++;
       // Points just inside the reach: 16 bearings from points along the geometry's great-circle edges.
       const r = await db.query<{ x: number; y: number }>(
         `WITH g AS (SELECT ST_Segmentize(ST_SetSRID(ST_GeomFromGeoJSON($1::text),4326)::geography, $3::float8) AS g),
@@ -343,7 +365,8 @@ describe('nearEnvelope holds every point within reach (PostGIS geography as the 
         if (!(x >= w && x <= e && y >= s && y <= n)) expect({ g, meters, x, y }).toEqual({ box: [w, s, e, n] });
       }
     }
-    expect(boxed).toBeGreaterThan(60);
+    expect(boxed).toBeGreaterThan(100);
+    expect(bands).toBeGreaterThan(10);
   }, 60_000);
 });
 

@@ -311,53 +311,65 @@ const DEG = Math.PI / 180;
 /**
  * A lon/lat box holding every point within `meters` (geodesic) of the geometry `g`, its edges taken as
  * great-circle arcs as PostGIS geography does. Conservative: a larger box only costs candidates, a
- * smaller one would lose results. The whole world when no simple box holds them (an edge crossing the
- * antimeridian, a pole within reach, distances of a quarter of the Earth).
+ * smaller one would lose results. Where no longitude range holds them (an edge across the antimeridian,
+ * a pole within reach) the box spans every longitude within its latitudes; a polygon across the
+ * antimeridian may enclose a pole, and beyond an eighth of a great circle (~4,975 km) the box is the
+ * whole world.
  */
 export function nearEnvelope(g: GeoJsonGeometry, meters: number): [number, number, number, number] {
   const reach = (meters / MIN_EARTH_RADIUS_M) * 1.01 + 1e-9; // radians, with a margin for rounding
   if (reach >= Math.PI / 4) return WORLD;
   let lonMin = Infinity;
   let lonMax = -Infinity;
-  let latMin = Infinity;
-  let latMax = -Infinity;
+  // Latitude reached by the geometry: its positions, and the poleward bulge of its edges.
+  let north = -90;
+  let south = 90;
   let crossesAntimeridian = false;
-  // Walks positions in order: consecutive positions of a line or ring are the ends of an edge.
-  const walk = (c: unknown): void => {
-    if (typeof (c as unknown[])[0] === 'number') {
-      const [lon, lat] = c as number[];
-      lonMin = Math.min(lonMin, lon);
-      lonMax = Math.max(lonMax, lon);
-      latMin = Math.min(latMin, lat);
-      latMax = Math.max(latMax, lat);
-      return;
+  const position = (lon: number, lat: number) => {
+    lonMin = Math.min(lonMin, lon);
+    lonMax = Math.max(lonMax, lon);
+    north = Math.max(north, lat);
+    south = Math.min(south, lat);
+  };
+  // A great-circle edge whose ends are at most φ from the equator on one side and Δλ apart (the short
+  // way) stays within atan(tan φ / cos(Δλ/2)) of it on that side.
+  const edge = ([lon1, lat1]: number[], [lon2, lat2]: number[]) => {
+    let dLon = Math.abs(lon1 - lon2);
+    if (dLon > 180) {
+      crossesAntimeridian = true;
+      dLon = 360 - dLon;
     }
-    let prev: number | undefined;
-    for (const child of c as unknown[]) {
-      walk(child);
-      if (typeof (child as unknown[])[0] === 'number') {
-        const lon = (child as number[])[0];
-        if (prev !== undefined && Math.abs(lon - prev) > 180) crossesAntimeridian = true;
-        prev = lon;
+    const peak = (lat: number) => Math.atan(Math.tan(lat * DEG) / Math.cos((dLon / 2) * DEG)) / DEG;
+    const top = Math.max(lat1, lat2);
+    const bottom = Math.min(lat1, lat2);
+    if (top > 0) north = Math.max(north, peak(top));
+    if (bottom < 0) south = Math.min(south, -peak(-bottom));
+  };
+  const walk = (c: unknown[], connected: boolean): void => {
+    if (typeof c[0] === 'number') return position(c[0], c[1] as number);
+    for (let i = 0; i < c.length; i++) {
+      const child = c[i] as unknown[];
+      if (typeof child[0] !== 'number') walk(child, connected);
+      else {
+        position(child[0], child[1] as number);
+        if (connected && i > 0) edge(c[i - 1] as number[], child as number[]);
       }
     }
   };
-  walk(g.type === 'Point' ? [g.coordinates] : g.coordinates);
-  if (crossesAntimeridian || lonMax - lonMin >= 180) return WORLD;
-  // Great-circle edges bulge poleward: an edge between latitudes at most φ apart in longitude by Δλ stays
-  // below atan(tan φ / cos(Δλ/2)). Points and multipoints have no edges.
-  const hasEdges = g.type !== 'Point' && g.type !== 'MultiPoint';
-  const bulge = (lat: number) =>
-    hasEdges && lat > 0 ? Math.atan(Math.tan(lat * DEG) / Math.cos(((lonMax - lonMin) / 2) * DEG)) / DEG : lat;
-  const north = bulge(latMax) + reach / DEG;
-  const south = -bulge(-latMin) - reach / DEG;
-  if (north >= 90 || south <= -90) return WORLD;
+  const polygon = g.type === 'Polygon' || g.type === 'MultiPolygon';
+  walk(g.type === 'Point' ? [g.coordinates] : g.coordinates, g.type !== 'Point' && g.type !== 'MultiPoint');
+  const wraps = crossesAntimeridian || lonMax - lonMin >= 180;
+  if (wraps && polygon) return WORLD;
+  north += reach / DEG;
+  south -= reach / DEG;
+  if (north >= 90 || south <= -90) return [-180, Math.max(-90, south), 180, Math.min(90, north)];
+  if (wraps) return [-180, south, 180, north];
   // Longitude reach from the most poleward latitude in the box (a degree of longitude is shortest there).
   const poleward = Math.max(Math.abs(north), Math.abs(south)) * DEG;
   const lonReach = Math.asin(Math.min(1, Math.sin(reach) / Math.cos(poleward))) / DEG;
   const west = lonMin - lonReach;
   const east = lonMax + lonReach;
-  if (west <= -180 || east >= 180 || lonReach >= 90) return WORLD;
+  if (west <= -180 || east >= 180 || lonReach >= 90) return [-180, south, 180, north];
   return [west, south, east, north];
 }
 
