@@ -21,6 +21,8 @@ export const lightingMigrations = (): Migration[] => migrationsIn('lighting', ne
 
 const SWEEP_EVERY_MS = 60_000;
 const INDICATORS_EVERY_MS = 24 * 3_600_000;
+/** Default seconds between two catch-ups with citizen services (MADINA_LIGHTING_WORK_REQUEST_RETRY_S). */
+const WORK_REQUEST_RETRY_S = 600;
 
 export interface LightingModule {
   service: LightingService;
@@ -58,6 +60,8 @@ export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, i
   // MADINA_LIGHTING_WORK_REQUESTS=off keeps faults as alerts only (cities that dispatch crews another way).
   const workRequests =
     env.MADINA_LIGHTING_WORK_REQUESTS === 'off' ? undefined : new WorkRequests(inProcessSender(app, () => ready && !stopped));
+  const retryS = envNumber(env, 'MADINA_LIGHTING_WORK_REQUEST_RETRY_S') ?? WORK_REQUEST_RETRY_S;
+  if (retryS < 1) throw new Error(`MADINA_LIGHTING_WORK_REQUEST_RETRY_S must be at least 1 (seconds), got ${retryS}`);
   const service = new LightingService(
     db,
     new LightingStore(),
@@ -82,6 +86,7 @@ export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, i
 
   let sweep: NodeJS.Timeout | undefined;
   let daily: NodeJS.Timeout | undefined;
+  let stopCatchingUp = () => {};
   let priming: Promise<unknown> = Promise.resolve();
   app.addHook('onReady', async () => {
     ready = true;
@@ -99,6 +104,11 @@ export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, i
       if (!stopped) service.publishIndicators().catch((err) => log.error({ err }, 'lighting: publishing indicators failed'));
     }, INDICATORS_EVERY_MS);
     daily.unref();
+    if (workRequests) {
+      stopCatchingUp = service.catchUpEvery(retryS * 1000, (n) =>
+        log.info(n, 'lighting: caught up with work requests citizen services had missed'),
+      );
+    }
   });
   app.addHook('preClose', async () => {
     stopped = true;
@@ -109,6 +119,7 @@ export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, i
     stopped = true;
     if (sweep) clearInterval(sweep);
     if (daily) clearInterval(daily);
+    stopCatchingUp();
     await priming;
     await service.settled();
   };

@@ -241,6 +241,47 @@ describe('/api/lighting', () => {
     expect(await next.catchUpWorkRequests()).toEqual({ opened: 0, resolved: 0 });
   });
 
+  it('asks citizen services again every few minutes for the work requests they could not take, without a restart', async () => {
+    const at = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    await call('POST', '/ngsi-ld/v1/entities/urn:ngsi-ld:Streetlight:sb-0002/attrs', { powerState: { type: 'Property', value: 'off', observedAt: at } });
+    let reachable = false;
+    const send = inProcessSender(m.app, () => true);
+    const svc = new LightingService(m.db, new LightingStore(), new HubClient(inProcessTransport(m.app)), undefined, createLogger('silent'), {
+      ...DEFAULT_LIGHTING_OPTIONS,
+      assumptions: DEFAULT_ASSUMPTIONS,
+      now: () => new Date(),
+    }, new WorkRequests((method, url, body) => (reachable ? send(method, url, body) : Promise.reject(new Error('citizen services unreachable')))));
+    await svc.init((term) => term);
+    await svc.primeFromHub();
+    const seen: AlertEvent[] = [];
+    svc.subscribe((e) => seen.push(e));
+    svc.sweep();
+    await svc.settled();
+    const raised = seen.find((e) => e.change === 'raised' && e.alert.lampId.endsWith('sb-0002'))!;
+    expect(raised.alert.workRequestId).toBeNull();
+
+    const caught: { opened: number; resolved: number }[] = [];
+    const stop = svc.catchUpEvery(50, (n) => caught.push(n));
+    try {
+      // Unreachable: the catch-ups find nothing they can send.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(caught).toEqual([]);
+      reachable = true;
+      for (let i = 0; i < 100 && !caught.length; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      stop();
+    }
+    expect(caught[0]).toEqual({ opened: 1, resolved: 0 });
+    const open = (await call('GET', '/api/lighting/alerts?open=true')).body.items.find((a: { id: string }) => a.id === raised.alert.id);
+    expect(open.workRequestId).toEqual(expect.any(String));
+    expect((await call('GET', `/api/citizen/requests/${open.workRequestId}`)).status).toBe(200);
+    // Stopped: no catch-up after it.
+    const after = caught.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(caught.length).toBe(after);
+    await new LightingStore().clear(m.db, raised.alert.lampId, 'noData', new Date().toISOString());
+  });
+
   it('sends commands to a group of lamps through the IoT agent and shows their status', async () => {
     // sb-0001 has a device (previous test) but no deviceId attribute yet: give it one, as the seed does.
     await call('POST', '/ngsi-ld/v1/entities/urn:ngsi-ld:Streetlight:sb-0001/attrs', { deviceId: { type: 'Property', value: 'sb-0001' } });

@@ -469,7 +469,8 @@ export class LightingService {
 
   /**
    * A work request call that failed. Stopping (or not started) is expected and only noted: the alert is
-   * sent again at the next start (catchUpWorkRequests); anything else is a warning.
+   * sent again by the next catch-up (catchUpWorkRequests, at start and every few minutes); anything else is
+   * a warning.
    */
   private notSent(err: unknown, row: AlertRow, call: 'open' | 'resolve'): void {
     if (err instanceof ServerNotReadyError) this.log.debug({ alert: row.id, call }, 'lighting: work request left for the next start');
@@ -479,7 +480,7 @@ export class LightingService {
   /**
    * What citizen services missed while they were unreachable or the server stopped: open alerts without a
    * work request are asked for one, and cleared alerts whose work request is still open have it marked
-   * fixed. Run after start, once the lamps' places are known. Queued behind the alerts being recorded, so
+   * fixed. Run after start, once the lamps' places are known, then every few minutes. Queued behind the alerts being recorded, so
    * an alert is never sent twice at once.
    */
   catchUpWorkRequests(): Promise<{ opened: number; resolved: number }> {
@@ -498,7 +499,19 @@ export class LightingService {
     return this.queue.then(() => done);
   }
 
-  /** Marks the work request of a cleared alert fixed; false if it could not (asked again at the next start). */
+  /**
+   * Catches up with work requests every `ms`, not only at start: citizen services down for a while (or a
+   * failed call) then delay a work request by at most `ms`. Returns the stop.
+   */
+  catchUpEvery(ms: number, onCaughtUp?: (n: { opened: number; resolved: number }) => void): () => void {
+    const timer = setInterval(() => {
+      void this.catchUpWorkRequests().then((n) => (n.opened || n.resolved) && onCaughtUp?.(n));
+    }, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** Marks the work request of a cleared alert fixed; false if it could not (asked again by the next catch-up). */
   private async resolveWorkRequest(row: AlertRow): Promise<boolean> {
     if (!this.workRequests) return false;
     try {
