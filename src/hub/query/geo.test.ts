@@ -308,68 +308,6 @@ describe('nearEnvelope', () => {
   });
 });
 
-describe('nearEnvelope holds every point within reach (PostGIS geography as the reference)', () => {
-  let db: PGlite;
-  beforeAll(async () => {
-    db = new PGlite({ extensions: { postgis } });
-    await db.exec('CREATE EXTENSION IF NOT EXISTS postgis');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-  });
-
-  it('for random points, lines and polygons (multi, with holes) from the equator to 87° and by the antimeridian, 10 m to 1,000 km', async () => {
-    let seed = 42;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const between = (a: number, b: number) => a + rnd() * (b - a);
-    const clampLat = (y: number) => Math.max(-89, Math.min(89, y));
-    const wrapLon = (x: number) => (x > 180 ? x - 360 : x);
-    // A hole in the middle of the square [x, x + span] × [y, y + span] (no part of the polygon's reach).
-    const hole = (x: number, y: number, span: number) => {
-      const [a, b, c, d] = [x + span / 4, clampLat(y + span / 4), x + (3 * span) / 4, clampLat(y + (3 * span) / 4)];
-      return [[wrapLon(a), b], [wrapLon(a), d], [wrapLon(c), d], [wrapLon(c), b], [wrapLon(a), b]];
-    };
-    let boxed = 0;
-    let bands = 0;
-    for (let i = 0; i < 192; i++) {
-      const lon = i % 8 === 7 ? between(175, 179.9) : between(-175, 175);
-      const lat = i % 8 === 6 ? between(80, 87) : between(-80, 80);
-      const span = [0.001, 0.1, 2, 20][i % 4];
-      const meters = [10, 500, 20_000, 1_000_000][Math.floor(i / 4) % 4];
-      const at = () => [wrapLon(lon + between(0, span)), clampLat(lat + between(0, span))];
-      const [x1, y1] = [wrapLon(lon + span), clampLat(lat + span)];
-      const kinds = [
-        { type: 'Point', coordinates: [lon, lat] },
-        { type: 'MultiPoint', coordinates: [at(), at(), at()] },
-        { type: 'LineString', coordinates: [[lon, lat], at(), [x1, y1]] },
-        { type: 'Polygon', coordinates: [[[lon, lat], [x1, lat], [x1, y1], [lon, y1], [lon, lat]]] },
-        { type: 'MultiLineString', coordinates: [[[lon, lat], at()], [at(), [x1, y1]]] },
-        { type: 'MultiPolygon', coordinates: [[[[lon, lat], [x1, lat], [x1, y1], [lon, y1], [lon, lat]], hole(lon, lat, span)]] },
-      ];
-      const g = kinds[Math.floor(i / 16) % 6] as Parameters<typeof nearEnvelope>[0];
-      expect(validateGeoJsonGeometry(g)).toBeNull();
-      const [w, s, e, n] = nearEnvelope(g, meters);
-      if (s === -90 && n === 90) continue;
-      boxed++;
-      if (w === -180 && e === 180) bands++;
-      // Points just inside the reach: 16 bearings from points along the geometry's great-circle edges.
-      const r = await db.query<{ x: number; y: number }>(
-        `WITH g AS (SELECT ST_Segmentize(ST_SetSRID(ST_GeomFromGeoJSON($1::text),4326)::geography, $3::float8) AS g),
-              p AS (SELECT (ST_DumpPoints(g::geometry)).geom AS p FROM g)
-         SELECT ST_X(q) AS x, ST_Y(q) AS y FROM p, generate_series(0, 15) AS a,
-           LATERAL (SELECT ST_Project(p::geography, $2::float8 * 0.999, radians(a * 22.5))::geometry AS q) AS projected`,
-        [JSON.stringify(g), meters, Math.max(100, (span * 111_000) / 20)],
-      );
-      expect(r.rows.length).toBeGreaterThanOrEqual(16);
-      for (const { x, y } of r.rows) {
-        if (!(x >= w && x <= e && y >= s && y <= n)) expect({ g, meters, x, y }).toEqual({ box: [w, s, e, n] });
-      }
-    }
-    expect(boxed).toBeGreaterThan(100);
-    expect(bands).toBeGreaterThan(10);
-  }, 60_000);
-});
-
 // ---------------------------------------------------------------------------------------------
 // Real PostGIS
 // ---------------------------------------------------------------------------------------------
@@ -569,4 +507,55 @@ describe('geo queries on PostGIS (PGlite)', () => {
     const n = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM hub_entities');
     expect(n.rows[0].n).toBe(9);
   });
+
+  it('nearEnvelope holds every point within reach (PostGIS geography as the reference), for random points, lines and polygons (multi, with holes) from the equator to 87° and by the antimeridian, 10 m to 1,000 km', async () => {
+    let seed = 42;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const between = (a: number, b: number) => a + rnd() * (b - a);
+    const clampLat = (y: number) => Math.max(-89, Math.min(89, y));
+    const wrapLon = (x: number) => (x > 180 ? x - 360 : x);
+    // A hole in the middle of the square [x, x + span] × [y, y + span] (no part of the polygon's reach).
+    const hole = (x: number, y: number, span: number) => {
+      const [a, b, c, d] = [x + span / 4, clampLat(y + span / 4), x + (3 * span) / 4, clampLat(y + (3 * span) / 4)];
+      return [[wrapLon(a), b], [wrapLon(a), d], [wrapLon(c), d], [wrapLon(c), b], [wrapLon(a), b]];
+    };
+    let boxed = 0;
+    let bands = 0;
+    for (let i = 0; i < 192; i++) {
+      const lon = i % 8 === 7 ? between(175, 179.9) : between(-175, 175);
+      const lat = i % 8 === 6 ? between(80, 87) : between(-80, 80);
+      const span = [0.001, 0.1, 2, 20][i % 4];
+      const meters = [10, 500, 20_000, 1_000_000][Math.floor(i / 4) % 4];
+      const at = () => [wrapLon(lon + between(0, span)), clampLat(lat + between(0, span))];
+      const [x1, y1] = [wrapLon(lon + span), clampLat(lat + span)];
+      const kinds = [
+        { type: 'Point', coordinates: [lon, lat] },
+        { type: 'MultiPoint', coordinates: [at(), at(), at()] },
+        { type: 'LineString', coordinates: [[lon, lat], at(), [x1, y1]] },
+        { type: 'Polygon', coordinates: [[[lon, lat], [x1, lat], [x1, y1], [lon, y1], [lon, lat]]] },
+        { type: 'MultiLineString', coordinates: [[[lon, lat], at()], [at(), [x1, y1]]] },
+        { type: 'MultiPolygon', coordinates: [[[[lon, lat], [x1, lat], [x1, y1], [lon, y1], [lon, lat]], hole(lon, lat, span)]] },
+      ];
+      const g = kinds[Math.floor(i / 16) % 6] as Parameters<typeof nearEnvelope>[0];
+      expect(validateGeoJsonGeometry(g)).toBeNull();
+      const [w, s, e, n] = nearEnvelope(g, meters);
+      if (s === -90 && n === 90) continue;
+      boxed++;
+      if (w === -180 && e === 180) bands++;
+      // Points just inside the reach: 16 bearings from points along the geometry's great-circle edges.
+      const r = await db.query<{ x: number; y: number }>(
+        `WITH g AS (SELECT ST_Segmentize(ST_SetSRID(ST_GeomFromGeoJSON($1::text),4326)::geography, $3::float8) AS g),
+              p AS (SELECT (ST_DumpPoints(g::geometry)).geom AS p FROM g)
+         SELECT ST_X(q) AS x, ST_Y(q) AS y FROM p, generate_series(0, 15) AS a,
+           LATERAL (SELECT ST_Project(p::geography, $2::float8 * 0.999, radians(a * 22.5))::geometry AS q) AS projected`,
+        [JSON.stringify(g), meters, Math.max(100, (span * 111_000) / 20)],
+      );
+      expect(r.rows.length).toBeGreaterThanOrEqual(16);
+      for (const { x, y } of r.rows) {
+        if (!(x >= w && x <= e && y >= s && y <= n)) expect({ g, meters, x, y }).toEqual({ box: [w, s, e, n] });
+      }
+    }
+    expect(boxed).toBeGreaterThan(100);
+    expect(bands).toBeGreaterThan(10);
+  }, 60_000);
 });

@@ -345,8 +345,8 @@ export function nearEnvelope(g: GeoJsonGeometry, meters: number): [number, numbe
     if (top > 0) north = Math.max(north, peak(top));
     if (bottom < 0) south = Math.min(south, -peak(-bottom));
   };
+  // Arrays of positions (a line, a ring, the points of a MultiPoint) or arrays of those.
   const walk = (c: unknown[], connected: boolean): void => {
-    if (typeof c[0] === 'number') return position(c[0], c[1] as number);
     for (let i = 0; i < c.length; i++) {
       const child = c[i] as unknown[];
       if (typeof child[0] !== 'number') walk(child, connected);
@@ -362,14 +362,14 @@ export function nearEnvelope(g: GeoJsonGeometry, meters: number): [number, numbe
   if (wraps && polygon) return WORLD;
   north += reach / DEG;
   south -= reach / DEG;
-  if (north >= 90 || south <= -90) return [-180, Math.max(-90, south), 180, Math.min(90, north)];
-  if (wraps) return [-180, south, 180, north];
+  const everyLongitude: [number, number, number, number] = [-180, Math.max(-90, south), 180, Math.min(90, north)];
+  if (wraps || north >= 90 || south <= -90) return everyLongitude;
   // Longitude reach from the most poleward latitude in the box (a degree of longitude is shortest there).
   const poleward = Math.max(Math.abs(north), Math.abs(south)) * DEG;
   const lonReach = Math.asin(Math.min(1, Math.sin(reach) / Math.cos(poleward))) / DEG;
   const west = lonMin - lonReach;
   const east = lonMax + lonReach;
-  if (west <= -180 || east >= 180 || lonReach >= 90) return [-180, south, 180, north];
+  if (west <= -180 || east >= 180 || lonReach >= 90) return everyLongitude;
   return [west, south, east, north];
 }
 

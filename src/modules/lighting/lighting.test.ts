@@ -10,7 +10,7 @@ import { annualBurningHours } from './burning-hours.ts';
 import { DEFAULT_ASSUMPTIONS } from './scenarios.ts';
 import { DEFAULT_LIGHTING_OPTIONS, LightingService, type AlertEvent } from './service.ts';
 import { LightingStore } from './store.ts';
-import { inProcessSender, WorkRequests } from './work-requests.ts';
+import { inProcessSender, WorkRequests, type Send } from './work-requests.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/lighting/${name}`, import.meta.url), 'utf8');
 const SIDI_BELYOUT = '061410107';
@@ -28,6 +28,14 @@ async function call(method: string, url: string, body?: unknown, opts: { token?:
   });
   const json = res.headers['content-type']?.toString().includes('json') && res.body ? JSON.parse(res.body) : undefined;
   return { status: res.statusCode, body: json, text: res.body, headers: res.headers };
+}
+
+/** A lighting service of its own on the test server's store (a process after a restart), reaching citizen services through `send`. */
+async function ownService(send: Send, now: () => number = Date.now): Promise<LightingService> {
+  const options = { ...DEFAULT_LIGHTING_OPTIONS, assumptions: DEFAULT_ASSUMPTIONS, now: () => new Date(now()) };
+  const svc = new LightingService(m.db, new LightingStore(), new HubClient(inProcessTransport(m.app)), undefined, createLogger('silent'), options, new WorkRequests(send));
+  await svc.init((term) => term);
+  return svc;
 }
 
 beforeAll(async () => {
@@ -192,14 +200,9 @@ describe('/api/lighting', () => {
     const at = new Date(Date.now() - 3 * 3_600_000).toISOString();
     await call('POST', '/ngsi-ld/v1/entities/urn:ngsi-ld:Streetlight:sb-0002/attrs', { powerState: { type: 'Property', value: 'off', observedAt: at } });
     let now = Date.now();
-    const svc = new LightingService(m.db, new LightingStore(), new HubClient(inProcessTransport(m.app)), undefined, createLogger('silent'), {
-      ...DEFAULT_LIGHTING_OPTIONS,
-      assumptions: DEFAULT_ASSUMPTIONS,
-      now: () => new Date(now),
-    }, new WorkRequests(async () => {
+    const svc = await ownService(async () => {
       throw new Error('citizen services unreachable');
-    }));
-    await svc.init((term) => term);
+    }, () => now);
     expect(await svc.primeFromHub()).toBeGreaterThanOrEqual(1);
     const seen: AlertEvent[] = [];
     svc.subscribe((e) => seen.push(e));
@@ -216,12 +219,7 @@ describe('/api/lighting', () => {
     expect(seen.filter((e) => e.alert.lampId.endsWith('sb-0002'))).toHaveLength(1);
 
     // The next start, with citizen services reachable: the open alert gets its work request then.
-    const next = new LightingService(m.db, new LightingStore(), new HubClient(inProcessTransport(m.app)), undefined, createLogger('silent'), {
-      ...DEFAULT_LIGHTING_OPTIONS,
-      assumptions: DEFAULT_ASSUMPTIONS,
-      now: () => new Date(),
-    }, new WorkRequests(inProcessSender(m.app, () => true)));
-    await next.init((term) => term);
+    const next = await ownService(inProcessSender(m.app, () => true));
     await next.primeFromHub();
     expect((await next.catchUpWorkRequests()).opened).toBeGreaterThanOrEqual(1);
     const open = (await call('GET', '/api/lighting/alerts?open=true')).body.items.find((a: { id: string }) => a.id === noData.alert.id);
@@ -246,12 +244,7 @@ describe('/api/lighting', () => {
     await call('POST', '/ngsi-ld/v1/entities/urn:ngsi-ld:Streetlight:sb-0002/attrs', { powerState: { type: 'Property', value: 'off', observedAt: at } });
     let reachable = false;
     const send = inProcessSender(m.app, () => true);
-    const svc = new LightingService(m.db, new LightingStore(), new HubClient(inProcessTransport(m.app)), undefined, createLogger('silent'), {
-      ...DEFAULT_LIGHTING_OPTIONS,
-      assumptions: DEFAULT_ASSUMPTIONS,
-      now: () => new Date(),
-    }, new WorkRequests((method, url, body) => (reachable ? send(method, url, body) : Promise.reject(new Error('citizen services unreachable')))));
-    await svc.init((term) => term);
+    const svc = await ownService((method, url, body) => (reachable ? send(method, url, body) : Promise.reject(new Error('citizen services unreachable'))));
     await svc.primeFromHub();
     const seen: AlertEvent[] = [];
     svc.subscribe((e) => seen.push(e));

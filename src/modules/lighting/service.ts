@@ -473,15 +473,15 @@ export class LightingService {
    * a warning.
    */
   private notSent(err: unknown, row: AlertRow, call: 'open' | 'resolve'): void {
-    if (err instanceof ServerNotReadyError) this.log.debug({ alert: row.id, call }, 'lighting: work request left for the next start');
+    if (err instanceof ServerNotReadyError) this.log.debug({ alert: row.id, call }, 'lighting: work request left for the next catch-up');
     else this.log.warn({ err, alert: row.id, workRequest: row.workRequestId, call }, `lighting: could not ${call} the work request of the alert`);
   }
 
   /**
    * What citizen services missed while they were unreachable or the server stopped: open alerts without a
    * work request are asked for one, and cleared alerts whose work request is still open have it marked
-   * fixed. Run after start, once the lamps' places are known, then every few minutes. Queued behind the alerts being recorded, so
-   * an alert is never sent twice at once.
+   * fixed. Run after start, once the lamps' places are known, then every few minutes (catchUpEvery).
+   * Queued behind the alerts being recorded, so an alert is never sent twice at once.
    */
   catchUpWorkRequests(): Promise<{ opened: number; resolved: number }> {
     const done = { opened: 0, resolved: 0 };
