@@ -185,8 +185,21 @@ describe('EntityService reads through the cache', () => {
     expect(twoStep).toHaveBeenCalledTimes(1);
     expect(r.json.map((j) => JSON.parse(j).level)).toEqual([level, level, level]);
     expect(r.total).toBe(3);
-    // Answers are cached on that path too, and a stable result brings the shape back to ids first.
+    // Answers are cached on that path too: the next read still takes it, and parses no cached document.
+    let parsed = 0;
+    const realOneStep = EntityStore.prototype.queryWithVersions.bind(store);
+    oneStep.mockImplementationOnce(async (...args) => {
+      const out = await realOneStep(...args);
+      const rows = out.rows.map((row) => ({ ...row, entity: () => (parsed++, row.entity()) }));
+      return { ...out, rows };
+    });
     renders = 0;
+    r = await service.queryJson('', churning(), page, view);
+    expect(oneStep).toHaveBeenCalledTimes(2);
+    expect(parsed).toBe(0);
+    expect(renders).toBe(0);
+    expect(r.json.map((j) => JSON.parse(j).level)).toEqual([level, level, level]);
+    // A stable result brings the shape back to ids first.
     for (let i = 0; i < 12; i++) r = await service.queryJson('', churning(), page, view);
     expect(renders).toBe(0);
     expect(r.json.map((j) => JSON.parse(j).level)).toEqual([level, level, level]);

@@ -242,9 +242,9 @@ export class EntityService {
       // Mostly misses (a geo-query at random points): documents with the ids, one statement instead of two.
       const { rows, total } = await this.store.queryWithVersions(this.db, filter, page);
       let hits = 0;
-      const json = rows.map(({ version, entity }) => {
-        const hit = this.readCache.get(tenant, entity.id, version, view.key);
-        if (hit === undefined) return this.renderAndKeep(tenant, entity, version, view);
+      const json = rows.map(({ id, version, entity }) => {
+        const hit = this.readCache.get(tenant, id, version, view.key);
+        if (hit === undefined) return this.renderAndKeep(tenant, entity(), version, view);
         hits++;
         return hit;
       });
