@@ -208,6 +208,23 @@ describe('EntityService reads through the cache', () => {
     oneStep.mockRestore();
   });
 
+  it('reading documents with the ids converts only the page\'s documents to text, after the sort and limit', async () => {
+    const sent = vi.spyOn(t.db, 'query');
+    const r = await store.queryWithVersions(t.db, allLamps(), { limit: 2, offset: 0, count: false });
+    expect(r.rows.map((row) => row.entity().id)).toEqual(['urn:ngsi-ld:Streetlight:1', 'urn:ngsi-ld:Streetlight:2']);
+    const [sql, values] = sent.mock.calls.at(-1)!;
+    sent.mockRestore();
+    type PlanNode = { 'Node Type': string; Output?: string[]; Plans?: PlanNode[] };
+    const explained = await t.db.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (VERBOSE, FORMAT JSON) ${sql}`, values);
+    const top = explained.rows[0]['QUERY PLAN'][0].Plan;
+    const toText = (n: PlanNode) => (n.Output ?? []).some((o) => /doc\)::text/.test(o));
+    const below = (n: PlanNode): PlanNode[] => (n.Plans ?? []).flatMap((c) => [c, ...below(c)]);
+    const limit = [top, ...below(top)].find((n) => n['Node Type'] === 'Limit')!;
+    expect(limit).toBeDefined();
+    expect([top, ...below(top)].some(toText)).toBe(true);
+    expect([limit, ...below(limit)].some(toText)).toBe(false);
+  });
+
   it('an entity deleted elsewhere is not found, not served from the cache', async () => {
     await service.retrieveJson('', 'urn:ngsi-ld:Streetlight:3', view);
     await t.db.query("DELETE FROM hub_entities WHERE tenant = '' AND id = 'urn:ngsi-ld:Streetlight:3'");

@@ -217,18 +217,22 @@ export class EntityStore {
     filter: EntityFilter,
     page: { limit: number; offset: number; count: boolean },
   ): Promise<{ rows: { id: string; version: string; entity: () => StoredEntity }[]; total?: number }> {
-    const { rows, total } = await this.selectPage<Omit<EntityRow, 'doc'> & { doc: string; v: string }>(db, `${COLUMNS_DOC_TEXT}, ${VERSION} AS v`, filter, page);
+    // The text is made from the page's rows only: in the select list of the filtered statement, PostgreSQL
+    // would convert every candidate's document before the sort (a geo near page: ~150 instead of 20).
+    const { rows, total } = await this.selectPage<Omit<EntityRow, 'doc'> & { doc: string; v: string }>(db, `${COLUMNS}, ${VERSION} AS v`, filter, page, `${COLUMNS_DOC_TEXT}, v`);
     return {
       rows: rows.map((row) => ({ id: row.id, version: row.v, entity: () => toEntity({ ...row, doc: JSON.parse(row.doc) as AttributeMap }) })),
       total,
     };
   }
 
+  /** `project`: columns computed from the page's rows, after the sort and limit (expensive expressions). */
   private async selectPage<Row>(
     db: Queryable,
     columns: string,
     filter: EntityFilter,
     page: { limit: number; offset: number; count: boolean },
+    project?: string,
   ): Promise<{ rows: Row[]; total?: number }> {
     const where = filter.where.length ? filter.where.join(' AND ') : 'true';
     let total: number | undefined;
@@ -242,7 +246,8 @@ export class EntityStore {
     const p = new SqlParams(filter.params.values);
     const limit = p.add(page.limit);
     const offset = p.add(page.offset);
-    const sql = `SELECT ${columns} FROM hub_entities WHERE ${where} ORDER BY id LIMIT ${limit} OFFSET ${offset}`;
+    const paged = `SELECT ${columns} FROM hub_entities WHERE ${where} ORDER BY id LIMIT ${limit} OFFSET ${offset}`;
+    const sql = project ? `SELECT ${project} FROM (${paged}) page ORDER BY id` : paged;
     const r = await db.query<Row>(sql, p.values, { prepare: this.shapeName(sql) });
     return { rows: r.rows, total };
   }
