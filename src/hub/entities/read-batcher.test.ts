@@ -5,6 +5,7 @@ import { openHubTestDb } from '../../../test/support/hub-db.ts';
 import type { Db } from '../../platform/db/db.ts';
 import { ReadBatcher } from './read-batcher.ts';
 import { EntityStore } from './store.ts';
+import { watchedDb } from '../../../test/support/watched-db.ts';
 
 const entity = counterEntity;
 
@@ -23,13 +24,7 @@ describe('ReadBatcher', () => {
       await store.insertMany(tx, 'a', [entity('urn:c:1', 1), entity('urn:c:2', 2), entity('urn:c:3', 3)]);
       await store.insertMany(tx, 'b', [entity('urn:c:1', 100)]);
     });
-    counted = {
-      driver: t.db.driver,
-      query: (sql, params, o) => (statements++, t.db.query(sql, params, o)),
-      exec: (sql) => t.db.exec(sql),
-      transaction: (fn) => t.db.transaction(fn),
-      close: () => t.db.close(),
-    };
+    counted = watchedDb(t.db, { query: () => statements++ });
   });
   afterAll(async () => {
     await t?.drop();

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHubApp, qs as q, type HubApp } from '../../../test/support/hub-app.ts';
 import type { TestDb } from '../../../test/support/test-db.ts';
 import { testDriver } from '../../../test/support/test-env.ts';
-import type { Db } from '../../platform/db/db.ts';
 import type { Hub } from '../index.ts';
 import { closedDays, materialize, PackedRead, packHorizon, PackJob, queryWindow } from './packs.ts';
 import { RetentionJob } from './retention.ts';
 import { DAY_MS } from './store.ts';
 import { parseTemporalQuery } from './temporal-query.ts';
+import { watchedDb } from '../../../test/support/watched-db.ts';
 
 const H = 3_600_000;
 const D0 = Date.UTC(2024, 4, 10); // 2024-05-10T00:00Z, a closed day whatever the clock says
@@ -171,13 +171,7 @@ describe('packed reads', () => {
     // Statements outside the packing transactions: the months after May 2024 have no partition, so the
     // job skips them at once instead of looking at each week up to today.
     let statements = 0;
-    const counting: Db = {
-      driver: t.db.driver,
-      query: (sql, params, o) => (statements++, t.db.query(sql, params, o)),
-      exec: (sql) => t.db.exec(sql),
-      transaction: (fn) => t.db.transaction(fn),
-      close: () => t.db.close(),
-    };
+    const counting = watchedDb(t.db, { query: () => statements++ });
     const job = new PackJob(counting, hub.temporal.store, { pauseMs: 0, batch: 2 });
     const run = await job.runOnce();
     expect(run.batches).toBeGreaterThan(1);

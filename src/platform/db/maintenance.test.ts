@@ -3,6 +3,7 @@ import { openTestDb, type TestDb } from '../../../test/support/test-db.ts';
 import { testDriver } from '../../../test/support/test-env.ts';
 import type { Db } from './db.ts';
 import { DbMaintenance } from './maintenance.ts';
+import { watchedDb } from '../../../test/support/watched-db.ts';
 
 describe('DbMaintenance', () => {
   let t: TestDb;
@@ -59,13 +60,7 @@ describe('DbMaintenance', () => {
   });
 
   /** The test store, recording the maintenance statements it runs. */
-  const recording = (db: Db, ran: string[], driver: Db['driver'] = db.driver): Db => ({
-    driver,
-    query: (sql, params, o) => db.query(sql, params, o),
-    exec: (sql) => (ran.push(sql), db.exec(sql)),
-    transaction: (fn) => db.transaction(fn),
-    close: () => db.close(),
-  });
+  const recording = (db: Db, ran: string[], driver: Db['driver'] = db.driver): Db => watchedDb(db, { exec: (sql) => ran.push(sql), driver });
 
   /** The test store seen as PGlite (where vacuum and checkpoint are Madina's job), recording what runs. */
   const asPglite = (db: Db, ran: string[]): Db => recording(db, ran, 'pglite');
