@@ -202,8 +202,7 @@ async function measureHttpCeiling(): Promise<HttpCeiling> {
     const url = `http://127.0.0.1:${port}`;
     await waitHttp(`${url}/ping`, child, 60_000);
     const base = { method: 'GET', path: '/ping' };
-    await runLoad({ url, connections: params.connections, durationS: params.warmupS, base });
-    const r = await runLoad({ url, connections: params.connections, durationS: params.durationS, base });
+    const r = await runLoad({ url, connections: params.connections, warmupS: params.warmupS, durationS: params.durationS, base });
     return { rps: r.rps, latency: r.latency, non2xx: r.non2xx, errors: r.errors + r.timeouts };
   } finally {
     await stop();
@@ -404,8 +403,7 @@ async function runDriver(driver: 'pglite' | 'postgres', httpBefore: HttpCeiling)
     for (const s of list) {
       rss.setPhase(s.name);
       log(`scenario ${s.label}: ${params.warmupS} s warm-up + ${params.durationS} s`);
-      await runLoad({ url: server.base, connections: params.connections, durationS: params.warmupS, base: s.base, next: s.next });
-      const r = await runLoad({ url: server.base, connections: params.connections, durationS: params.durationS, base: s.base, next: s.next });
+      const r = await runLoad({ url: server.base, connections: params.connections, warmupS: params.warmupS, durationS: params.durationS, base: s.base, next: s.next });
       const storageCeil = s.kind === 'write' ? storage.upsertPerS : storage.selectPerS;
       results.push({ ...r, name: s.name, label: s.label, kind: s.kind, httpRatio: r.rps / httpCeiling.rps, storageRatio: r.rps / storageCeil, rssPeakMb: mb(rss.phasePeakKb[s.name] ?? 0) });
       const errs = r.non2xx + r.errors; // autocannon counts timeouts among errors
