@@ -180,7 +180,7 @@ function driverSection(r: HubBenchResult): string {
   L.push(
     `${r.startedAt.slice(0, 16).replace('T', ' ')} UTC${r.commit ? `, commit \`${r.commit.slice(0, 10)}\`` : ''}; ` +
       `${int(r.params.entities)} entities over ${r.params.tenants} tenants, ${r.params.connections} connections, ` +
-      `${r.params.durationS} s per scenario after ${r.params.warmupS} s warm-up${r.params.quick ? ' (**--quick run**)' : ''}${r.params.analyze ? ', `--analyze`' : ''}${r.params.settle ? (r.driver === 'postgres' ? ', tables vacuumed and checkpointed after the load' : ', 25 s after the load for the server\'s own maintenance (analyze, vacuum, checkpoint)') : r.params.settle === false ? ', `--fresh` (measured right after the load)' : ''}; ` +
+      `${r.params.durationS} s per scenario after ${r.params.warmupS} s warm-up on the same connections${r.params.quick ? ' (**--quick run**)' : ''}${r.params.analyze ? ', `--analyze`' : ''}${r.params.settle ? (r.driver === 'postgres' ? ', tables vacuumed and checkpointed after the load' : ', 25 s after the load for the server\'s own maintenance (analyze, vacuum, checkpoint)') : r.params.settle === false ? ', `--fresh` (measured right after the load)' : ''}; ` +
       `${m.cpus} × ${m.cpuModel ?? 'cpu'}, Node ${m.node}${m.dbVersion ? `, ${m.dbVersion}` : ''}` +
       `${m.loadavgAtEnd ? `; machine load average at the end ${m.loadavgAtEnd.join(' / ')} (1/5/15 min, other jobs included)` : ''}.`,
   );
@@ -268,7 +268,8 @@ export function hubSection(results: HubBenchResult[]): string {
       'through the same `Db` driver into a scratch table `LIKE hub_entities INCLUDING ALL` (same indexes), with the ' +
       "server's pool size (20 connections) and 50 statements in flight on PostgreSQL, one at a time on PGlite. " +
       'PostgreSQL runs with its stock Debian settings (shared_buffers 128 MB, synchronous_commit on). Writes are divided by the upsert ' +
-      'ceiling, reads by the select ceiling. Latency percentiles cover every response.',
+      'ceiling, reads by the select ceiling. Each scenario is one autocannon run: its warm-up seconds, then the measured ones ' +
+      'on the same connections; latency percentiles cover every response to a request sent after the warm-up.',
   );
   if (!results.length) L.push('', '_No results yet: run `npm run bench:hub`._');
   for (const r of results) L.push('', driverSection(r));
