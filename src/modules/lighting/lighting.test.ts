@@ -196,8 +196,9 @@ describe('/api/lighting', () => {
   });
 
   it('after a restart, watches lamps that reported before and raises noData when one stays silent (even with citizen services unreachable)', async () => {
-    // sb-0002 last reported three hours ago (observedAt); a fresh service (as after a restart) reads that from the hub.
-    const at = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    // sb-0002 last reported, off, by day at least three hours ago (observedAt); a fresh service (as after a
+    // restart) reads that from the hub.
+    const at = silentSinceByDay();
     await call('POST', '/ngsi-ld/v1/entities/urn:ngsi-ld:Streetlight:sb-0002/attrs', { powerState: { type: 'Property', value: 'off', observedAt: at } });
     let now = Date.now();
     const svc = await ownService(async () => {
@@ -240,7 +241,7 @@ describe('/api/lighting', () => {
   });
 
   it('asks citizen services again every few minutes for the work requests they could not take, without a restart', async () => {
-    const at = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    const at = silentSinceByDay();
     await call('POST', '/ngsi-ld/v1/entities/urn:ngsi-ld:Streetlight:sb-0002/attrs', { powerState: { type: 'Property', value: 'off', observedAt: at } });
     let reachable = false;
     const send = inProcessSender(m.app, () => true);
@@ -313,4 +314,17 @@ async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean): Promise<T
     if (ok(v) || Date.now() > deadline) return v;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * An instant by day in Casablanca (12:30 UTC, near solar noon) at least three hours ago. A lamp seen off
+ * then is silent long enough for noData, and raises no offAtNight: an 'off' at night would have the
+ * server's own lighting service open a work request for the same lamp, and citizen services would file
+ * the test's request as its duplicate (the tests failed when run in the evening).
+ */
+function silentSinceByDay(): string {
+  const at = new Date();
+  at.setUTCHours(12, 30, 0, 0);
+  if (at.getTime() > Date.now() - 3 * 3_600_000) at.setUTCDate(at.getUTCDate() - 1);
+  return at.toISOString();
 }
