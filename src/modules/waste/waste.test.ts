@@ -78,8 +78,9 @@ beforeAll(async () => {
       })
     ).status,
   ).toBe(201);
-  // A fills 0.03/h and reads 0.8 now; E is at 0.95; B crawls at 0.002/h from 0.1.
-  await container('A', -7.61, 33.01, [20, 16, 12, 8, 4, 0].map((h) => [h, Math.round((0.8 - 0.03 * h) * 1000) / 1000]));
+  // A fills 0.03/h and reads 0.86 now: full at tomorrow's shift however late today the test runs (5 h
+  // before it at midnight; from 0.8 it was 995 L after ~22:20 UTC). E is at 0.95; B crawls at 0.002/h from 0.1.
+  await container('A', -7.61, 33.01, [20, 16, 12, 8, 4, 0].map((h) => [h, Math.round((0.86 - 0.03 * h) * 1000) / 1000]));
   await container('B', -7.62, 33.005, [20, 10, 0].map((h) => [h, Math.round((0.1 - 0.002 * h) * 1000) / 1000]));
   // C was emptied 7.5 h ago (0.9 → 0.05), then fills 0.01/h: without the reset it would look fast and full.
   await container('C', -7.605, 33.015, [
