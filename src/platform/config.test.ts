@@ -22,6 +22,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ MADINA_HUB_READ_CACHE_MB: '256' }).hubReadCacheMb).toBe(256);
   });
 
+  it('takes a PostgreSQL URL over TCP or over the Unix socket, and refuses another scheme', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://madina@db.example:5432/madina' }).databaseUrl).toBe('postgres://madina@db.example:5432/madina');
+    const socket = 'postgresql://madina@/madina?host=/var/run/postgresql';
+    expect(loadConfig({ DATABASE_URL: socket }).databaseUrl).toBe(socket);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://madina@localhost/madina' })).toThrow(/DATABASE_URL must be a postgres/);
+  });
+
   it('refuses values that are not what the variable takes, naming it', () => {
     expect(() => loadConfig({ MADINA_HUB_READ_CACHE_MB: '-1' })).toThrow(ConfigError);
     expect(() => loadConfig({ MADINA_HUB_READ_CACHE_MB: 'lots' })).toThrow(/MADINA_HUB_READ_CACHE_MB/);
