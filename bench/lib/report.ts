@@ -224,8 +224,8 @@ to the next; the machine itself also changes from day to day (the bare-Fastify c
 on 2026-11-26 before 05:00 and 12,000-16,000/s after 06:00), so compare ratios to the ceilings of the same
 run, not figures across days.
 
-What changed, why, and what each session measured: the next section, written by hand (a run rewrites only
-this one).
+What changed, why, and what each session measured: the next section, written by hand. A run rewrites this
+section only, never that one.
 `
 
 export function hubSection(results: HubBenchResult[]): string {
