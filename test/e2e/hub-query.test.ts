@@ -149,6 +149,31 @@ describe('q', () => {
   });
 });
 
+describe('queries at once', () => {
+  // Queries of one shape that arrive together are answered by one statement (query-batcher.ts): each must
+  // still get exactly its own answer.
+  it('many q and geo queries sent together each get what a JS filter selects', async () => {
+    const asks: { params: string; expected: string[] }[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (const w of [0, 50, 100, 120, 150, 199, 250]) {
+        asks.push({ params: `type=Streetlight&q=${enc(`powerW>${w}`)}`, expected: where((d) => d.types.includes('Streetlight') && (d.powerW ?? -1) > w) });
+        asks.push({ params: `q=${enc(`status=="on";powerW>=${w}`)}`, expected: where((d) => d.status === 'on' && (d.powerW ?? -1) >= w) });
+      }
+      for (const [i, d] of DATA.entries()) {
+        if (!d.at) continue;
+        const m = 300 + 400 * i;
+        const near = DATA.filter((o) => o.at && haversineM(d.at!, o.at) <= m).map((o) => o.id).sort();
+        asks.push({ params: `type=${d.types[0]}&georel=${enc(`near;maxDistance==${m}`)}&geometry=Point&coordinates=${enc(JSON.stringify(d.at))}`, expected: where((o) => near.includes(o.id) && o.types.includes(d.types[0])) });
+      }
+    }
+    // Shuffled, so that queries of one shape but different values sit side by side.
+    asks.sort((a, b) => (a.params.length * 7 + b.params.length) % 5 - 2 || a.params.localeCompare(b.params));
+    const got = await Promise.all(asks.map((a) => query(a.params)));
+    got.forEach((ids, i) => expect(ids, asks[i].params).toEqual(asks[i].expected));
+    expect(new Set(asks.map((a) => a.expected.join())).size).toBeGreaterThan(5);
+  });
+});
+
 describe('scopeQ', () => {
   const has = (d: Light, f: (s: string) => boolean) => (d.scope ?? []).some(f);
   const cases: [string, (d: Light) => boolean][] = [

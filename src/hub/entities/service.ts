@@ -5,6 +5,7 @@ import type { AttributeInstance, StoredEntity } from './model.ts';
 import type { EntityInput } from './parse.ts';
 import type { EntityFilter, EntityStore } from './store.ts';
 import { ReadBatcher } from './read-batcher.ts';
+import { QueryBatcher } from './query-batcher.ts';
 import { WriteBatcher } from './write-batcher.ts';
 import { EntityReadCache, QueryHitRates, type EntityView } from './read-cache.ts';
 import type { Problem } from '../../platform/http/problem.ts';
@@ -43,6 +44,9 @@ export class EntityService {
   private readonly committedListeners: CommittedListener[] = [];
   private readonly writes: WriteBatcher;
   private readonly reads: ReadBatcher;
+  /** Query pages grouped by shape (query-batcher.ts): ids and versions, or documents too. */
+  private readonly pageVersions: QueryBatcher<{ id: string; v: string }[]>;
+  private readonly pageDocuments: QueryBatcher<{ id: string; version: string; entity: () => StoredEntity }[]>;
   /** Per query shape, how often the read cache answers (see queryJson). */
   private readonly queryHits = new QueryHitRates();
 
@@ -54,6 +58,9 @@ export class EntityService {
     readonly readCache = new EntityReadCache(0),
   ) {
     this.reads = new ReadBatcher(db, store);
+    const grouping = { maxInFlight: db.driver === 'postgres' ? 2 : 1 };
+    this.pageVersions = new QueryBatcher((filters, page) => store.queryVersionsMany(db, filters, page), grouping);
+    this.pageDocuments = new QueryBatcher((filters, page) => store.queryWithVersionsMany(db, filters, page), grouping);
     this.writes = new WriteBatcher(db, store, {
       clock,
       notify: (tx, tenant, changes) => this.notify(tx, tenant, changes),
@@ -240,7 +247,9 @@ export class EntityService {
     const shape = `${view.key}\u0000${filter.where.join(' AND ')}`;
     if (!this.queryHits.likely(shape)) {
       // Mostly misses (a geo-query at random points): documents with the ids, one statement instead of two.
-      const { rows, total } = await this.store.queryWithVersions(this.db, filter, page);
+      const { rows, total } = page.count
+        ? await this.store.queryWithVersions(this.db, filter, page)
+        : { rows: await this.pageDocuments.query(filter, page), total: undefined };
       let hits = 0;
       const json = rows.map(({ id, version, entity }) => {
         const hit = this.readCache.get(tenant, id, version, view.key);
@@ -251,7 +260,9 @@ export class EntityService {
       this.queryHits.note(shape, hits, rows.length);
       return { json, total };
     }
-    const { rows, total } = await this.store.queryVersions(this.db, filter, page);
+    const { rows, total } = page.count
+      ? await this.store.queryVersions(this.db, filter, page)
+      : { rows: await this.pageVersions.query(filter, page), total: undefined };
     const json: string[] = new Array(rows.length);
     const missing: number[] = [];
     rows.forEach((r, i) => {

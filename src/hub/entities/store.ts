@@ -226,6 +226,68 @@ export class EntityStore {
     };
   }
 
+  /**
+   * Pages of several queries of one shape, in one statement (query-batcher.ts groups them): what a query
+   * of 20 entities costs PostgreSQL is as much the statement around it (protocol, binding, planning,
+   * executor start) as the rows it reads. The filters' texts are equal, and so are their parameters but
+   * those added per query; these go in as arrays, one element per query, and each query is the same
+   * page as a lateral subquery. The others stay parameters, known to the planner as in a query alone.
+   * Answers in the filters' order.
+   */
+  async queryVersionsMany(
+    db: Queryable,
+    filters: EntityFilter[],
+    page: { limit: number; offset: number },
+  ): Promise<{ id: string; v: string }[][]> {
+    return this.selectPages<{ id: string; v: string }>(db, `id, ${VERSION} AS v`, filters, page);
+  }
+
+  /** `queryWithVersions` for several queries of one shape, in one statement (see queryVersionsMany). */
+  async queryWithVersionsMany(
+    db: Queryable,
+    filters: EntityFilter[],
+    page: { limit: number; offset: number },
+  ): Promise<{ id: string; version: string; entity: () => StoredEntity }[][]> {
+    const pages = await this.selectPages<Omit<EntityRow, 'doc'> & { doc: string; v: string }>(db, `${COLUMNS}, ${VERSION} AS v`, filters, page, `${COLUMNS_DOC_TEXT}, v`);
+    return pages.map((rows) => rows.map((row) => ({ id: row.id, version: row.v, entity: () => toEntity({ ...row, doc: JSON.parse(row.doc) as AttributeMap }) })));
+  }
+
+  private async selectPages<Row extends { id: string }>(
+    db: Queryable,
+    columns: string,
+    filters: EntityFilter[],
+    page: { limit: number; offset: number },
+    project?: string,
+  ): Promise<Row[][]> {
+    if (filters.length === 1) return [(await this.selectPage<Row>(db, columns, filters[0], { ...page, count: false }, project)).rows];
+    const first = filters[0].params;
+    const params = new SqlParams();
+    const placeholders = new Map<number, string>();
+    const arrays: string[] = [];
+    const names: string[] = [];
+    for (let i = 1; i <= first.values.length; i++) {
+      const type = first.perQuery.get(i);
+      if (type === undefined) {
+        placeholders.set(i, params.add(first.values[i - 1]));
+      } else {
+        placeholders.set(i, `per_query.p${i}`);
+        arrays.push(`${params.add(filters.map((f) => f.params.values[i - 1]))}::${type}[]`);
+        names.push(`p${i}`);
+      }
+    }
+    if (!arrays.length) throw new Error('queries grouped without a parameter of their own');
+    const where = filters[0].where.join(' AND ').replace(/\$(\d+)(?!\d)/g, (_, n: string) => placeholders.get(Number(n))!);
+    const paged = `SELECT ${columns} FROM hub_entities WHERE ${where} ORDER BY id LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`;
+    const each = project ? `SELECT ${project} FROM (${paged}) page` : paged;
+    const sql =
+      `SELECT per_query.n::int AS query_n, e.* FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS per_query(${names.join(', ')}, n)` +
+      ` CROSS JOIN LATERAL (${each}) e ORDER BY per_query.n, e.id`;
+    const r = await db.query<Row & { query_n: number }>(sql, params.values, { prepare: this.shapeName(sql) });
+    const pages: Row[][] = filters.map(() => []);
+    for (const { query_n, ...row } of r.rows) pages[query_n - 1].push(row as unknown as Row);
+    return pages;
+  }
+
   /** `project`: columns computed from the page's rows, after the sort and limit (expensive expressions). */
   private async selectPage<Row>(
     db: Queryable,

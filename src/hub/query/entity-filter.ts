@@ -38,7 +38,9 @@ export function buildEntityFilter(tenant: string, query: EntityQuery, mapper: Te
   if (query.attrs?.length) where.push(`doc ?| ${params.add(query.attrs.map((a) => mapper.expand(a)))}::text[]`);
   if (query.q) {
     const compiled = compileQuery(query.q, { expandAttr: (t) => mapper.expand(t), expandVocab: (t) => mapper.expand(t) });
-    where.push(`jsonb_path_exists(doc, ${params.add(compiled.path)}::jsonpath, ${params.add(JSON.stringify(compiled.vars))}::jsonb)`);
+    // Per query: one statement can answer queries of one shape with different q values (query-batcher.ts).
+    const path = params.addPerQuery(compiled.path, 'jsonpath');
+    where.push(`jsonb_path_exists(doc, ${path}::jsonpath, ${params.addPerQuery(JSON.stringify(compiled.vars), 'jsonb')}::jsonb)`);
   }
   if (query.scopeQ) where.push(scopeQuerySql(query.scopeQ, params));
   if (query.geo) {
