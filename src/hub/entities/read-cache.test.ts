@@ -30,6 +30,23 @@ describe('EntityReadCache', () => {
     expect(c.stats()).toMatchObject({ entities: 0, bytes: 0 });
   });
 
+  it('gives a read entity a second chance: the oldest unread go first, then the oldest', () => {
+    const json = 'x'.repeat(1000);
+    const c = new EntityReadCache(5_000); // four entities of ~1,230 bytes
+    for (let i = 0; i < 4; i++) c.put('t', `urn:a:${i}`, 'v', 'k', json);
+    // Every entry is marked used when put; one pass unmarks them all, and the oldest goes first.
+    c.put('t', 'urn:a:4', 'v', 'k', json);
+    const held = () => [0, 1, 2, 3, 4, 5, 6].filter((i) => c.peek('t', `urn:a:${i}`, 'k') !== undefined);
+    expect(held()).toEqual([1, 2, 3, 4]);
+    // peek marks 1-4 used again; reading 2 once more changes nothing. Unmark all by a pass, then read 3.
+    c.put('t', 'urn:a:5', 'v', 'k', json); // a pass: all unmarked and moved, the oldest (1) dropped
+    expect(c.get('t', 'urn:a:3', 'v', 'k')).toBe(json);
+    c.put('t', 'urn:a:6', 'v', 'k', json); // 2 is the oldest unread: dropped; 3 was read: kept
+    expect(c.stats().entities).toBe(4);
+    expect(c.get('t', 'urn:a:2', 'v', 'k')).toBeUndefined();
+    expect(c.get('t', 'urn:a:3', 'v', 'k')).toBe(json);
+  });
+
   it('stays within its size, evicting the least recently used entity first', () => {
     const json = 'x'.repeat(1000);
     const c = new EntityReadCache(10_000);
