@@ -96,7 +96,11 @@ export async function registerLighting(app: FastifyInstance, db: Db, hub: Hub, i
       .then((n) => n && log.info({ lamps: n }, 'lighting: watching lamps for silence'))
       .then(() => service.catchUpWorkRequests())
       .then((n) => (n.opened || n.resolved) && log.info(n, 'lighting: caught up with work requests (opened for open alerts, resolved for cleared ones)'))
-      .catch((err) => log.error({ err }, 'lighting: reading lamps from the hub failed'));
+      .catch((err) => {
+        // A shutdown in the first seconds closes the server under this read: not a failure, it runs again at the next start.
+        if (stopped) log.info('lighting: reading lamps from the hub interrupted by shutdown (it runs again at the next start)');
+        else log.error({ err }, 'lighting: reading lamps from the hub failed');
+      });
     sweep = setInterval(() => service.sweep(), SWEEP_EVERY_MS);
     sweep.unref();
     // Indicators once a day (and on demand: POST /api/lighting/indicators/publish).
