@@ -26,6 +26,11 @@ function toEntity(r: EntityRow): StoredEntity {
   return { id: r.id, types: r.types, scopes: r.scopes, attrs: r.doc, createdAt: iso(r.created_at), modifiedAt: iso(r.modified_at) };
 }
 
+/** A row with its document as text: the entity is parsed only if asked for (queryWithVersions). */
+function versionedLazily(row: Omit<EntityRow, 'doc'> & { doc: string; v: string }): { id: string; version: string; entity: () => StoredEntity } {
+  return { id: row.id, version: row.v, entity: () => toEntity({ ...row, doc: JSON.parse(row.doc) as AttributeMap }) };
+}
+
 function locationGeoJson(attrs: AttributeMap): string | null {
   const list = attrs[LOCATION_IRI];
   const inst = list?.find((i) => !i.datasetId) ?? list?.[0];
@@ -221,7 +226,7 @@ export class EntityStore {
     // would convert every candidate's document before the sort (a geo near page: ~150 instead of 20).
     const { rows, total } = await this.selectPage<Omit<EntityRow, 'doc'> & { doc: string; v: string }>(db, `${COLUMNS}, ${VERSION} AS v`, filter, page, `${COLUMNS_DOC_TEXT}, v`);
     return {
-      rows: rows.map((row) => ({ id: row.id, version: row.v, entity: () => toEntity({ ...row, doc: JSON.parse(row.doc) as AttributeMap }) })),
+      rows: rows.map(versionedLazily),
       total,
     };
   }
@@ -249,7 +254,7 @@ export class EntityStore {
     page: { limit: number; offset: number },
   ): Promise<{ id: string; version: string; entity: () => StoredEntity }[][]> {
     const pages = await this.selectPages<Omit<EntityRow, 'doc'> & { doc: string; v: string }>(db, `${COLUMNS}, ${VERSION} AS v`, filters, page, `${COLUMNS_DOC_TEXT}, v`);
-    return pages.map((rows) => rows.map((row) => ({ id: row.id, version: row.v, entity: () => toEntity({ ...row, doc: JSON.parse(row.doc) as AttributeMap }) })));
+    return pages.map((rows) => rows.map(versionedLazily));
   }
 
   private async selectPages<Row extends { id: string }>(
@@ -276,6 +281,7 @@ export class EntityStore {
       }
     }
     if (!arrays.length) throw new Error('queries grouped without a parameter of their own');
+    // Placeholders are the only `$n` in a filter's text: values never enter it (SqlParams).
     const where = filters[0].where.join(' AND ').replace(/\$(\d+)(?!\d)/g, (_, n: string) => placeholders.get(Number(n))!);
     const paged = `SELECT ${columns} FROM hub_entities WHERE ${where} ORDER BY id LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`;
     const each = project ? `SELECT ${project} FROM (${paged}) page` : paged;
